@@ -1,0 +1,1 @@
+"""Jack: a WSGI-native web framework with Quixote's programming model."""
