@@ -1,0 +1,161 @@
+"""Benchmark: a 100-row table page built with htmltext.
+
+Builds the same page three ways -- ``%`` formatting, TemplateIO accumulation (the shape
+of converted PTL templates) and ``.format`` (converted HTML f-strings) -- with Jack's
+``jack_runtime.html``, Quixote's C htmltext, Quixote's pure-Python htmltext and
+markupsafe, in the same run, and prints per-page times and ratios to Quixote's C type.
+
+Run: ``python bench/bench_html.py [--rows N] [--repeat R]``.  Not a test: it asserts
+nothing about speed.
+"""
+from __future__ import annotations
+
+import argparse
+import timeit
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import markupsafe
+
+import jack_runtime.html as jack_html
+from quixote.html import _c_htmltext, _py_htmltext
+
+
+def make_rows(n: int) -> list[tuple]:
+    notes = ["plain note", "Smith & Sons <ltd>", 'say "hi"', "", "O'Brien's order", "ok"]
+    return [
+        (i, "User %d" % i, "user%d@example.com" % i, notes[i % len(notes)], i * 1.25)
+        for i in range(n)
+    ]
+
+
+HEAD = '<table class="data">\n<tr><th>Id</th><th>Name</th><th>Email</th><th>Note</th><th>Price</th></tr>\n'
+ROW_PCT = ('<tr class="%s"><td>%d</td><td>%s</td><td><a href="mailto:%s">%s</a></td>'
+           '<td>%s</td><td>%.2f</td></tr>\n')
+ROW_FMT = ('<tr class="{}"><td>{}</td><td>{}</td><td><a href="mailto:{}">{}</a></td>'
+           '<td>{}</td><td>{:.2f}</td></tr>\n')
+
+
+def htmltext_pages(m: Any) -> dict[str, Callable[[list], Any]]:
+    htmltext, TemplateIO = m.htmltext, m.TemplateIO
+
+    def percent(rows):
+        out = TemplateIO(html=True)
+        out += htmltext(HEAD)
+        for i, name, email, note, price in rows:
+            out += htmltext(ROW_PCT) % ("odd" if i % 2 else "even", i, name, email, email, note, price)
+        out += htmltext("</table>\n")
+        return out.getvalue()
+
+    def templateio(rows):
+        # What a converted @ptl_html template does: one `out += ...` per expression.
+        out = TemplateIO(html=True)
+        out += htmltext(HEAD)
+        for i, name, email, note, price in rows:
+            out += htmltext('<tr class="')
+            out += "odd" if i % 2 else "even"
+            out += htmltext('"><td>')
+            out += i
+            out += htmltext("</td><td>")
+            out += name
+            out += htmltext('</td><td><a href="mailto:')
+            out += email
+            out += htmltext('">')
+            out += email
+            out += htmltext("</a></td><td>")
+            out += note
+            out += htmltext("</td><td>")
+            out += "%.2f" % price
+            out += htmltext("</td></tr>\n")
+        out += htmltext("</table>\n")
+        return out.getvalue()
+
+    def fstring(rows):
+        out = TemplateIO(html=True)
+        out += htmltext(HEAD)
+        for i, name, email, note, price in rows:
+            out += htmltext(ROW_FMT).format("odd" if i % 2 else "even", i, name, email, email, note, price)
+        out += htmltext("</table>\n")
+        return out.getvalue()
+
+    return {"%": percent, "TemplateIO": templateio, "format": fstring}
+
+
+def markupsafe_pages() -> dict[str, Callable[[list], Any]]:
+    Markup, escape = markupsafe.Markup, markupsafe.escape
+
+    def percent(rows):
+        out = [Markup(HEAD)]
+        for i, name, email, note, price in rows:
+            out.append(Markup(ROW_PCT) % ("odd" if i % 2 else "even", i, name, email, email, note, price))
+        out.append(Markup("</table>\n"))
+        return Markup("").join(out)
+
+    def templateio(rows):
+        out = [Markup(HEAD)]
+        add = out.append
+        for i, name, email, note, price in rows:
+            add(Markup('<tr class="'))
+            add(escape("odd" if i % 2 else "even"))
+            add(Markup('"><td>'))
+            add(escape(i))
+            add(Markup("</td><td>"))
+            add(escape(name))
+            add(Markup('</td><td><a href="mailto:'))
+            add(escape(email))
+            add(Markup('">'))
+            add(escape(email))
+            add(Markup("</a></td><td>"))
+            add(escape(note))
+            add(Markup("</td><td>"))
+            add(escape("%.2f" % price))
+            add(Markup("</td></tr>\n"))
+        add(Markup("</table>\n"))
+        return Markup("").join(out)
+
+    def fstring(rows):
+        out = [Markup(HEAD)]
+        for i, name, email, note, price in rows:
+            out.append(Markup(ROW_FMT).format("odd" if i % 2 else "even", i, name, email, email, note, price))
+        out.append(Markup("</table>\n"))
+        return Markup("").join(out)
+
+    return {"%": percent, "TemplateIO": templateio, "format": fstring}
+
+
+def measure(fn: Callable, rows: list, repeat: int) -> float:
+    """Best time per page in microseconds."""
+    timer = timeit.Timer(lambda: fn(rows))
+    number, _ = timer.autorange()
+    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    rows = make_rows(args.rows)
+    impls = {
+        "jack": htmltext_pages(jack_html),
+        "quixote C": htmltext_pages(_c_htmltext),
+        "quixote py": htmltext_pages(_py_htmltext),
+        "markupsafe": markupsafe_pages(),
+    }
+    # Same page from Jack and Quixote C, apart from the apostrophe Jack escapes.
+    for style in impls["jack"]:
+        a = str(impls["jack"][style](rows))
+        b = str(impls["quixote C"][style](rows)).replace("'", "&#39;")
+        if a != b:
+            raise SystemExit("jack and quixote pages differ for %s" % style)
+    print("%d-row table page, best of %d, microseconds per page (ratio to quixote C)"
+          % (args.rows, args.repeat))
+    print("%-12s" % "" + "".join("%22s" % name for name in impls))
+    for style in impls["jack"]:
+        times = {name: measure(pages[style], rows, args.repeat) for name, pages in impls.items()}
+        base = times["quixote C"]
+        print("%-12s" % style + "".join("%14.1f (%4.2fx)" % (t, t / base) for t in times.values()))
+
+
+if __name__ == "__main__":
+    main()

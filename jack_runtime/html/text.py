@@ -1,0 +1,476 @@
+"""htmltext, htmlescape and TemplateIO: Quixote 3.8's HTML text type, in pure Python.
+
+Behaviour follows ``quixote.html`` (the C implementation where the two Quixote
+implementations differ: comparisons, ``n * htmltext``, escaping when a value is appended
+to a TemplateIO).  Values that are not ``htmltext`` are escaped whenever they meet
+``htmltext``: through ``+``, ``%``, ``.format()``, ``.join()`` and ``TemplateIO``.
+
+Deliberate differences from Quixote 3.8 (each has a test in ``tests/test_html_*``):
+
+* ``'`` is escaped too, as ``&#39;``, so text in single-quoted attributes is safe.
+  Quixote escapes only ``& < > "``.
+* The ``c`` presentation type is refused with ``ValueError`` (``'%c'`` in ``%``,
+  ``'{:c}'`` in ``.format()`` and ``_q_format``): formatting ``60`` as ``c`` emits a
+  raw ``<``.  Quixote 4.0 refuses it the same way.
+* ``htmltext`` has ``__html__``, and every escaping operation trusts an object's
+  ``__html__()`` (markupsafe's ``Markup``, Jinja's output, ...) instead of escaping it
+  again; so both libraries interoperate without double escaping.
+* ``htmltext(b'x')`` and ``htmlescape(b'x')`` use ``str()`` (``"b'x'"``), as Quixote's
+  Python implementation does; ``copy.copy``/``deepcopy`` return the object itself
+  (it is immutable); pickling is still refused (``TypeError``).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+__all__ = [
+    "htmltext", "htmlescape", "stringify", "TemplateIO", "htmltemplate",
+    "_wraparg", "_q_join", "_q_format",
+]
+
+# Quixote's stringify is str in Python 3 (the C one also passes bytes through).
+stringify = str
+
+
+def _escape(s: str) -> str:
+    """Escape the five HTML special characters of ``s`` (an exact str)."""
+    # Chained str.replace is the fastest pure-Python escaper for short strings: a
+    # replace that finds nothing returns its argument without copying.
+    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;"))
+
+
+class htmltext:
+    """A string of HTML markup: text that needs no more escaping.
+
+    Not a ``str`` subclass (as in Quixote): ``''.join([htmltext(...)])`` fails rather
+    than silently dropping the type.  ``str(ht)`` gives the markup.
+    """
+
+    __slots__ = ("s",)
+
+    def __init__(self, s: Any) -> None:
+        self.s = str(s)
+
+    def __html__(self) -> str:
+        return self.s
+
+    def __str__(self) -> str:
+        return self.s
+
+    def __repr__(self) -> str:
+        return "<htmltext %r>" % self.s
+
+    def __len__(self) -> int:
+        return len(self.s)
+
+    def __hash__(self) -> int:
+        return hash(self.s)
+
+    # Comparisons look through htmltext on either side, like the C type.
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, htmltext):
+            return self.s == other.s
+        return self.s == other
+
+    def __ne__(self, other: Any) -> bool:
+        if isinstance(other, htmltext):
+            return self.s != other.s
+        return self.s != other
+
+    def __lt__(self, other: Any) -> bool:
+        if isinstance(other, htmltext):
+            return self.s < other.s
+        return self.s < other
+
+    def __le__(self, other: Any) -> bool:
+        if isinstance(other, htmltext):
+            return self.s <= other.s
+        return self.s <= other
+
+    def __gt__(self, other: Any) -> bool:
+        if isinstance(other, htmltext):
+            return self.s > other.s
+        return self.s > other
+
+    def __ge__(self, other: Any) -> bool:
+        if isinstance(other, htmltext):
+            return self.s >= other.s
+        return self.s >= other
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("htmltext objects should not be pickled")
+
+    def __copy__(self) -> "htmltext":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "htmltext":
+        return self
+
+    def __add__(self, other: Any) -> "htmltext":
+        t = type(other)
+        if t is str:
+            return _new(self.s + _escape(other))
+        if t is htmltext:
+            return _new(self.s + other.s)
+        trusted = _trusted_or_escaped(other)
+        if trusted is None:
+            return NotImplemented
+        return _new(self.s + trusted)
+
+    def __radd__(self, other: Any) -> "htmltext":
+        if type(other) is str:
+            return _new(_escape(other) + self.s)
+        trusted = _trusted_or_escaped(other)
+        if trusted is None:
+            return NotImplemented
+        return _new(trusted + self.s)
+
+    def __mul__(self, n: int) -> "htmltext":
+        return _new(self.s * n)
+
+    __rmul__ = __mul__
+
+    def __mod__(self, args: Any) -> "htmltext":
+        s = self.s
+        if "c" in s and s not in _percent_checked:
+            _check_percent_format(s)
+        if type(args) is tuple or isinstance(args, tuple):
+            return _new(s % tuple([_wraparg(a) for a in args]))
+        return _new(s % _wraparg(args))
+
+    def format(self, *args: Any, **kwargs: Any) -> "htmltext":
+        """``str.format`` with every argument escaped; specs apply to the escaped text."""
+        s = self.s
+        guard = _format_plan.get(s)
+        if guard is None:
+            guard = _plan_format(s)
+        if guard:
+            # A format spec is computed from arguments: numbers must refuse 'c' themselves.
+            wrap = _wraparg_guarded
+        else:
+            wrap = _wraparg
+        if kwargs:
+            kwargs = {k: wrap(v) for k, v in kwargs.items()}
+        return _new(s.format(*[wrap(a) for a in args], **kwargs))
+
+    def join(self, items: Iterable[Any]) -> "htmltext":
+        """Join ``items`` (str, escaped, or htmltext) with this markup as the separator."""
+        parts = []
+        append = parts.append
+        for item in items:
+            t = type(item)
+            if t is str:
+                append(_escape(item))
+            elif t is htmltext:
+                append(item.s)
+            else:
+                trusted = _trusted_or_escaped(item) if isinstance(item, (str, htmltext)) else None
+                if trusted is None:
+                    if hasattr(item, "__html__"):
+                        trusted = str(item.__html__())
+                    else:
+                        raise TypeError("join() requires string arguments (got %r)" % (item,))
+                append(trusted)
+        return _new(self.s.join(parts))
+
+    def startswith(self, s: Any) -> bool:
+        return self.s.startswith(_quote_arg(s))
+
+    def endswith(self, s: Any) -> bool:
+        return self.s.endswith(_quote_arg(s))
+
+    def replace(self, old: Any, new: Any, count: int = -1) -> "htmltext":
+        return _new(self.s.replace(_quote_arg(old), _quote_arg(new), count))
+
+    def lower(self) -> "htmltext":
+        return _new(self.s.lower())
+
+    def upper(self) -> "htmltext":
+        return _new(self.s.upper())
+
+    def capitalize(self) -> "htmltext":
+        return _new(self.s.capitalize())
+
+
+_object_new = object.__new__
+
+
+def _new(s: str, _object_new: Any = _object_new, _cls: type = htmltext) -> htmltext:
+    """Wrap an already-escaped str without calling ``str()`` again."""
+    h = _object_new(_cls)
+    h.s = s
+    return h
+
+
+def _trusted_or_escaped(value: Any) -> str | None:
+    """The markup for a value that may meet htmltext in ``+``; None if it may not."""
+    if isinstance(value, htmltext):
+        return value.s
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return str(html())
+    if isinstance(value, str):
+        # A str subclass: escape its character data, not whatever its methods do.
+        return _escape(str.__str__(value))
+    return None
+
+
+def _quote_arg(value: Any) -> str:
+    if type(value) is str:
+        return _escape(value)
+    trusted = _trusted_or_escaped(value) if isinstance(value, (str, htmltext)) else None
+    if trusted is None:
+        raise TypeError("string object required")
+    return trusted
+
+
+class _QuoteWrapper:
+    """Stands for a `%`/format argument that is neither str, htmltext nor a number."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return _escape(str(self.value))
+
+    def __repr__(self) -> str:
+        return _escape(repr(self.value))
+
+    def __getitem__(self, key: Any) -> Any:
+        return _wraparg(self.value[key])
+
+
+def _wraparg(arg: Any) -> Any:
+    """Prepare one ``%``/format argument: escape text, keep markup and numbers."""
+    t = type(arg)
+    if t is str:
+        return _escape(arg)
+    if t is htmltext:
+        return arg.s
+    if t is int or t is float:
+        return arg
+    if isinstance(arg, htmltext):
+        return arg.s
+    if isinstance(arg, str):
+        html = getattr(arg, "__html__", None)
+        if html is not None:
+            return str(html())
+        return _escape(str.__str__(arg))
+    if isinstance(arg, (int, float)):
+        return arg
+    html = getattr(arg, "__html__", None)
+    if html is not None:
+        return str(html())
+    return _QuoteWrapper(arg)
+
+
+class _NumberGuard:
+    """A number passed to a format string whose specs come from arguments."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        if spec[-1:] == "c":
+            raise ValueError("the 'c' format type is not allowed in htmltext formatting")
+        return format(self.value, spec)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    def __getattr__(self, name: str) -> Any:
+        return _wraparg_guarded(getattr(self.value, name))
+
+
+def _wraparg_guarded(arg: Any) -> Any:
+    arg = _wraparg(arg)
+    if isinstance(arg, (int, float)):
+        return _NumberGuard(arg)
+    return arg
+
+
+# -- refusing the 'c' presentation type -------------------------------------------------
+# Results of scanning a format string are cached by the string itself: templates are
+# few and reused.  The caches are cleared when they grow, so generated format strings
+# cannot exhaust memory.
+_CACHE_LIMIT = 2048
+_percent_checked: set[str] = set()
+_format_plan: dict[str, bool] = {}
+
+_PERCENT_TAIL = re.compile(r"[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d*))?[hlL]?(.?)", re.S)
+
+
+def _check_percent_format(s: str) -> None:
+    """Raise ValueError if ``s`` has a ``%c`` conversion (parsed as CPython does)."""
+    pos = s.find("%")
+    n = len(s)
+    while pos >= 0:
+        i = pos + 1
+        if i < n and s[i] == "(":
+            # Mapping key: parentheses nest, as in CPython's parser.
+            depth = 1
+            i += 1
+            while i < n and depth:
+                if s[i] == "(":
+                    depth += 1
+                elif s[i] == ")":
+                    depth -= 1
+                i += 1
+        m = _PERCENT_TAIL.match(s, i)
+        conv = m.group(1)
+        if conv == "c":
+            raise ValueError("the %c conversion is not allowed in htmltext formatting")
+        pos = s.find("%", m.end())
+    if len(_percent_checked) >= _CACHE_LIMIT:
+        _percent_checked.clear()
+    _percent_checked.add(s)
+
+
+def _walk_format(s: str, depth: int = 0) -> bool:
+    """Check a str.format template; True if some spec is computed from arguments."""
+    import _string
+
+    dynamic = False
+    for _literal, field, spec, _conv in _string.formatter_parser(s):
+        if field is None or not spec:
+            continue
+        if "{" in spec:
+            dynamic = True
+            _walk_format(spec, depth + 1)
+        elif spec[-1] == "c":
+            raise ValueError("the 'c' format type is not allowed in htmltext formatting")
+    return dynamic
+
+
+def _plan_format(s: str) -> bool:
+    dynamic = _walk_format(s)
+    if len(_format_plan) >= _CACHE_LIMIT:
+        _format_plan.clear()
+    _format_plan[s] = dynamic
+    return dynamic
+
+
+# -- htmlescape ---------------------------------------------------------------------------
+
+def htmlescape(s: Any) -> htmltext:
+    """Return ``s`` as htmltext: htmltext unchanged, an object's ``__html__()`` trusted,
+    anything else ``str()``-ed with ``& < > " '`` escaped."""
+    t = type(s)
+    if t is str:
+        return _new(_escape(s))
+    if t is htmltext or isinstance(s, htmltext):
+        return s
+    html = getattr(s, "__html__", None)
+    if html is not None:
+        return _new(str(html()))
+    if isinstance(s, str):
+        return _new(_escape(str.__str__(s)))
+    return _new(_escape(str(s)))
+
+
+# -- TemplateIO -----------------------------------------------------------------------------
+
+class TemplateIO:
+    """Accumulates template output: ``out += value`` or ``out(value)``; None is dropped.
+
+    With ``html=True`` values that are not htmltext are ``str()``-ed and escaped when
+    appended, and ``getvalue()`` returns htmltext; otherwise values are ``str()``-ed and
+    ``getvalue()`` returns str.
+    """
+
+    __slots__ = ("html", "data")
+
+    def __init__(self, html: bool = False) -> None:
+        self.html = bool(html)
+        self.data: list[str] = []
+
+    def __iadd__(self, other: Any) -> "TemplateIO":
+        t = type(other)
+        if t is str:
+            if self.html:
+                other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                         .replace('"', "&quot;").replace("'", "&#39;"))
+            self.data.append(other)
+        elif t is htmltext:
+            self.data.append(other.s)
+        elif other is not None:
+            self.data.append(self._text(other))
+        return self
+
+    def __call__(self, other: Any) -> None:
+        t = type(other)
+        if t is str:
+            if self.html:
+                other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                         .replace('"', "&quot;").replace("'", "&#39;"))
+            self.data.append(other)
+        elif t is htmltext:
+            self.data.append(other.s)
+        elif other is not None:
+            self.data.append(self._text(other))
+
+    def _text(self, value: Any) -> str:
+        if self.html:
+            return htmlescape(value).s
+        if isinstance(value, htmltext):
+            return value.s
+        return str(value)
+
+    def getvalue(self) -> Any:
+        if self.html:
+            return _new("".join(self.data))
+        return "".join(self.data)
+
+    def __str__(self) -> str:
+        return "".join(self.data)
+
+    def __repr__(self) -> str:
+        return "<%s at %x: %d chunks>" % (self.__class__.__name__, id(self), len(self.data))
+
+
+def htmltemplate() -> TemplateIO:
+    """A TemplateIO in html mode (Quixote's helper for code without PTL)."""
+    return TemplateIO(html=True)
+
+
+# -- helpers for converted PTL HTML f-strings -----------------------------------------------
+
+def _q_join(*args: Any) -> htmltext:
+    """Join the parts of an HTML f-string (Quixote's ``_q_join``)."""
+    return _EMPTY.join(args)
+
+
+def _q_format(value: Any, conversion: int = -1, format_spec: Any = None) -> htmltext:
+    """Format one ``{...}`` part of an HTML f-string (Quixote's ``_q_format``).
+
+    ``conversion`` is ``-1`` or ``ord('r')``/``ord('s')``/``ord('a')``; the value is
+    escaped first, then converted, then formatted with ``format_spec``.
+    """
+    if conversion == -1 and format_spec is None:
+        return htmlescape(value)
+    if conversion == -1:
+        conv = ""
+    else:
+        conv = chr(conversion)
+        if conv not in ("r", "s", "a"):
+            raise ValueError("invalid conversion %r" % conv)
+        conv = "!" + conv
+    spec = str(format_spec) if format_spec else ""
+    if spec[-1:] == "c":
+        raise ValueError("the 'c' format type is not allowed in htmltext formatting")
+    # Quixote 3.8 puts the spec before the conversion ('{:>5!r}'), which str.format
+    # rejects; the conversion goes first, as in an f-string.
+    fmt = "{" + conv + (":" + spec if spec else "") + "}"
+    return _new(fmt.format(_wraparg(value)))
+
+
+_EMPTY = _new("")

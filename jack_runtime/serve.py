@@ -1,0 +1,110 @@
+"""Serving a Jack app on waitress, the embedded default server, and the ``jack`` command.
+
+``run(app_or_factory)`` takes an App (or any WSGI callable) or, like Quixote's server modules,
+a zero-argument factory returning one. Jack apps are thread-safe, so waitress's thread pool is
+used as is (Quixote's threaded_server funnels every request through one worker thread).
+For pre-fork production serving, point gunicorn at the same ``module:attr``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import os
+import sys
+from typing import Any, Callable, Sequence
+
+import waitress
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+from .app import App
+
+WSGIApp = Callable[..., Any]
+
+
+def _is_factory(obj: Any) -> bool:
+    """True for a zero-argument callable (a factory), False for an App or WSGI callable."""
+    if isinstance(obj, App):
+        return False
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return False
+    try:
+        signature.bind()
+    except TypeError:
+        return False
+    return True
+
+
+def resolve_app(app_or_factory: Any) -> WSGIApp:
+    """The WSGI application for ``app_or_factory``: itself, or what the factory returns."""
+    if not callable(app_or_factory):
+        raise TypeError("expected a WSGI application or a zero-argument factory, got %r"
+                        % (app_or_factory,))
+    app = app_or_factory() if _is_factory(app_or_factory) else app_or_factory
+    if not callable(app):
+        raise TypeError("the factory %r returned %r, which is not a WSGI application"
+                        % (app_or_factory, app))
+    return app
+
+
+def load_target(spec: str) -> Any:
+    """Import ``"package.module:attr"`` (``attr`` may be dotted) and return the object."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError("expected 'module:attribute', got %r" % spec)
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ValueError("module %r has no attribute %r" % (module_name, attr)) from None
+    return obj
+
+
+def create_server(app_or_factory: Any, host: str = "127.0.0.1", port: int = 8080,
+                  **waitress_kw: Any) -> BaseWSGIServer | MultiSocketServer:
+    """A bound, not yet running, waitress server (``port=0`` picks a free port; see
+    ``server.effective_port``). Call ``server.run()`` to serve and ``server.close()`` to stop."""
+    return waitress.create_server(resolve_app(app_or_factory), host=host, port=port,
+                                  **waitress_kw)
+
+
+def run(app_or_factory: Any, host: str = "127.0.0.1", port: int = 8080,
+        **waitress_kw: Any) -> None:
+    """Serve until interrupted. Extra keywords are waitress settings (threads=8, ...)."""
+    waitress.serve(resolve_app(app_or_factory), host=host, port=port, **waitress_kw)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jack", description="Jack web framework tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve", help="serve an app on waitress",
+        description="Serve module:attr, an App (or WSGI app) or a zero-argument factory.")
+    serve.add_argument("target", help="module:attr, e.g. myapp.web:create_app")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``jack`` console script: ``jack serve module:factory --host H --port P``."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        # like gunicorn: the current directory's modules are importable
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        try:
+            target = load_target(args.target)
+        except (ImportError, ValueError) as exc:
+            print("jack serve: cannot load %r: %s" % (args.target, exc), file=sys.stderr)
+            return 2
+        run(target, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Positions of selected nodes, computed by one code generation instead of libcst's
+PositionProvider (which records every node), and line mapping between two texts."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+from typing import Iterable, Optional
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+__all__ = ["code_with_positions", "LineMap", "Span"]
+
+Span = tuple[int, int, int, int]  # start line, start col, end line, end col (1-based lines)
+
+
+class _RecordingState(CodegenState):
+    def __init__(self, module: cst.Module, targets: set[int]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.targets = targets
+        self.starts: dict[int, int] = {}
+        self.ends: dict[int, int] = {}
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.targets:
+            self.starts[id(node)] = len(self.tokens)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.targets:
+            self.ends[id(node)] = len(self.tokens)
+
+
+def code_with_positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> tuple[str, dict[int, Span]]:
+    """The module's code and, for each node (by id) found in it, its span.  A statement's
+    span starts at its first token, not at the blank or comment lines before it."""
+    targets = {id(n) for n in nodes}
+    state = _RecordingState(module, targets)
+    module._codegen(state)
+    tokens = state.tokens
+    # Offsets of token boundaries; cheap compared to the codegen itself.
+    offsets = [0] * (len(tokens) + 1)
+    total = 0
+    for i, tok in enumerate(tokens):
+        total += len(tok)
+        offsets[i + 1] = total
+    text = "".join(tokens)
+    line_starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            line_starts.append(i + 1)
+    spans: dict[int, Span] = {}
+    for key, start_tok in state.starts.items():
+        start = _skip_leading(text, offsets[min(start_tok, len(tokens))])
+        end = offsets[min(state.ends.get(key, start_tok), len(tokens))]
+        end = max(end, start)
+        # Trailing newline of a statement belongs to the line it ends.
+        while end > start and text[end - 1] in "\r\n":
+            end -= 1
+        sl = bisect.bisect_right(line_starts, start) - 1
+        el = bisect.bisect_right(line_starts, end) - 1
+        spans[key] = (sl + 1, start - line_starts[sl], el + 1, end - line_starts[el])
+    return text, spans
+
+
+def _skip_leading(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch in " \t\r\n\f\\":
+            pos += 1
+        elif ch == "#":
+            nl = text.find("\n", pos)
+            pos = n if nl < 0 else nl + 1
+        else:
+            break
+    return pos
+
+
+class LineMap:
+    """Maps 1-based line numbers of ``new`` to lines of ``old`` (unchanged lines map
+    exactly; lines inside a rewritten region map to the region's first old line)."""
+
+    def __init__(self, old: list[str], new: list[str]) -> None:
+        self.blocks: list[tuple[int, int, int, int, str]] = []
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            self.blocks.append((j1, j2, i1, i2, tag))
+        self._starts = [b[0] for b in self.blocks]
+        self.opcodes = [(tag, i1, i2, j1, j2) for (j1, j2, i1, i2, tag) in self.blocks]
+
+    def to_old(self, line: int) -> int:
+        j = line - 1
+        k = bisect.bisect_right(self._starts, j) - 1
+        if k < 0:
+            return line
+        j1, j2, i1, i2, tag = self.blocks[k]
+        if tag == "equal":
+            return i1 + (j - j1) + 1
+        return i1 + 1
+
+    def hunk_for_old_line(self, line: int, new: list[str]) -> Optional[tuple[int, int, str]]:
+        """The replacement (old start, old end exclusive, new text) covering an old line."""
+        i = line - 1
+        for tag, i1, i2, j1, j2 in self.opcodes:
+            if tag == "equal":
+                continue
+            if i1 <= i < i2 or (i1 == i2 == i):
+                return (i1 + 1, i2 + 1, "".join(new[j1:j2]))
+        return None

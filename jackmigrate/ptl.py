@@ -1,0 +1,810 @@
+"""PTL templates to plain Python.
+
+A ``.ptl`` module is converted to an ordinary module that builds its output with an
+explicit accumulator and Jack's html helpers::
+
+    @ptl_html                                   def page(title):
+    def page(title):                                out = TemplateIO(html=True)
+        '<h1>'                       ->             out += '<h1>'
+        F'<b>{title}</b>'                           out += htmltext('<b>{title}</b>').format(title=title)
+                                                    return out.getvalue()
+
+Three syntax generations are understood (see section 9 of the Quixote reference):
+
+1. Quixote <= 3.0: ``def f [html] (...)``; every string literal lexically inside an
+   ``[html]`` template (nested ``def``s excepted) is trusted markup, f-strings included.
+2. Quixote 3.1-3.6: the same declarations (and, from 3.2, the decorators) but only
+   ``h'...'`` and ``F'...'`` literals are markup, anywhere in the module.
+3. Quixote 3.2+: ``@ptl_html``/``@ptl_plain`` and ``F'...'`` HTML f-strings.
+
+Which generation a file is read as is decided per file, explicitly, and reported: h- or
+F-strings or decorators mean generation 2/3; ``[html]`` templates whose plain literals
+carry markup (``<``, ``>``, ``&``) and no h-strings mean generation 1 (under 3.1+ that
+markup would have been printed escaped); anything else is ambiguous and read the safer
+way, as generation 2 (literals escaped).  The caller may force a generation.
+
+The converter is a pure function, :func:`convert_ptl`.  A file it cannot convert raises
+:class:`PtlError` with the line and the reason; the caller leaves the file untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import keyword
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Optional, Sequence, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+__all__ = ["PtlError", "PtlFinding", "PtlResult", "convert_ptl", "HTML_MODULE"]
+
+# Where the converted code takes its helpers from.
+HTML_MODULE = "jack_runtime.html"
+
+_TEMPLATE_DECORATORS = {"ptl_html": "html", "ptl_plain": "plain"}
+_PTL_MODULES = ("quixote.ptl",)
+_MARKUP_CHARS = ("<", ">", "&")
+_ACCUMULATOR_NAMES = ("out", "output", "out_", "_out", "template_out")
+
+
+class PtlError(Exception):
+    """A PTL file that cannot be converted: where and why.  The file must be left as is."""
+
+    def __init__(self, line: int, reason: str, column: int = 0) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.column = column
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PtlFinding:
+    """One thing the converter did or wants a reviewer to look at."""
+
+    line: int
+    message: str
+    column: int = 0
+    # "converted": a construct was rewritten; "review": a decision a human should check.
+    kind: str = "converted"
+
+
+@dataclass
+class PtlResult:
+    code: str
+    generation: int
+    findings: list[PtlFinding] = field(default_factory=list)
+    # (name, kind, line) of every template converted, in source order.
+    templates: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------
+# Token-level pre-pass: the parts of PTL that are not Python syntax.
+
+
+@dataclass
+class _Prepass:
+    text: str
+    # line of the `def` keyword -> "html" | "plain", for `def f [html] (...)` templates
+    bracket_templates: dict[int, str]
+    hstring_lines: list[int]
+
+
+def _prepass(source: str) -> _Prepass:
+    """Remove ``[html]``/``[plain]`` annotations and turn ``h'..'`` into ``F'..'``,
+    keeping every line where it was (so positions reported later stay right)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError) as exc:
+        line = exc.args[1][0] if len(exc.args) > 1 and isinstance(exc.args[1], tuple) else 1
+        raise PtlError(line, f"cannot tokenize: {exc.args[0]}") from None
+    lines = source.splitlines(keepends=True)
+    # (row, start col, end col, replacement), applied right to left per line.
+    edits: list[tuple[int, int, int, str]] = []
+    bracket: dict[int, str] = {}
+    hlines: list[int] = []
+    significant = [t for t in tokens if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    for i, tok in enumerate(significant):
+        if tok.type == tokenize.NAME and tok.string == "def" and i + 5 < len(significant):
+            name, lbr, kind, rbr, lpar = significant[i + 1 : i + 6]
+            if (
+                name.type == tokenize.NAME
+                and lbr.string == "["
+                and kind.string in ("html", "plain")
+                and rbr.string == "]"
+                and lpar.string == "("
+            ):
+                if not (name.end[0] == lbr.start[0] == rbr.end[0] == lpar.start[0]):
+                    raise PtlError(tok.start[0], "template annotation split over lines")
+                if i > 0 and significant[i - 1].string == "async":
+                    raise PtlError(tok.start[0], "async def template: Quixote never ran these as templates; convert by hand")
+                bracket[tok.start[0]] = kind.string
+                edits.append((name.end[0], name.end[1], lpar.start[1], ""))
+        elif (
+            tok.type == tokenize.NAME
+            and tok.string == "h"
+            and i + 1 < len(significant)
+            and significant[i + 1].type == tokenize.STRING
+            and significant[i + 1].start == tok.end
+        ):
+            hlines.append(tok.start[0])
+            edits.append((tok.start[0], tok.start[1], tok.end[1], "F"))
+    for row, start, end, new in sorted(edits, reverse=True):
+        text = lines[row - 1]
+        lines[row - 1] = text[:start] + new + text[end:]
+    return _Prepass("".join(lines), bracket, hlines)
+
+
+# --------------------------------------------------------------------------------------
+# String literals to htmltext expressions.
+
+_BRACES_UNDOUBLE = re.compile(r"(\\\\)|(\\N\{[^}]*\})|\{\{|\}\}")
+
+
+def _undouble_braces(text: str, raw: bool) -> str:
+    """f-string literal text -> plain string text: ``{{`` -> ``{`` (``\\N{..}`` kept)."""
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1) or (m.group(2) and not raw):
+            return m.group(0)
+        if m.group(2):  # raw string: \N is not an escape, its braces were doubled
+            return m.group(0)
+        return m.group(0)[0]
+
+    return _BRACES_UNDOUBLE.sub(repl, text)
+
+
+def _split_prefix(start: str) -> tuple[str, str]:
+    """``'rF"""'`` -> (``'rF'``, ``'"""'``)."""
+    quote_at = min(i for i in (start.find("'"), start.find('"')) if i >= 0)
+    return start[:quote_at], start[quote_at:]
+
+
+def _is_html_fstring(node: cst.BaseExpression) -> bool:
+    # Quixote marks exactly the prefix `F` (not rF, Fr, FR...): ptl_parse._is_h_str_tok.
+    return isinstance(node, cst.FormattedString) and _split_prefix(node.start)[0] == "F"
+
+
+def _string_parts(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(node, cst.ConcatenatedString):
+        return _string_parts(node.left) + _string_parts(node.right)
+    return [node]
+
+
+class _FormatBuilder:
+    """Builds ``htmltext(<literal>).format(<args>)`` from a (concatenated) f-string."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.fields: list[cst.BaseExpression] = []
+
+    def _field_source(self, part: cst.FormattedStringExpression, named: bool) -> str:
+        text = ""
+        conversion = part.conversion
+        if part.equal is not None:
+            debug = (
+                self.module.code_for_node(part.whitespace_before_expression)
+                + self.module.code_for_node(part.expression)
+                + self.module.code_for_node(part.whitespace_after_expression)
+                + self.module.code_for_node(part.equal.whitespace_before)
+                + "="
+                + self.module.code_for_node(part.equal.whitespace_after)
+            )
+            text = debug.replace("{", "{{").replace("}", "}}")
+            if conversion is None and part.format_spec is None:
+                conversion = "r"
+        self.fields.append(part.expression)
+        name = part.expression.value if named and isinstance(part.expression, cst.Name) else ""
+        out = "{" + name
+        if conversion:
+            out += "!" + conversion
+        if part.format_spec is not None:
+            out += ":" + self._parts_source(part.format_spec, named)
+        return text + out + "}"
+
+    def _parts_source(self, parts: Sequence[cst.BaseFormattedStringContent], named: bool) -> str:
+        chunks = []
+        for part in parts:
+            if isinstance(part, cst.FormattedStringText):
+                chunks.append(part.value)
+            else:
+                assert isinstance(part, cst.FormattedStringExpression)
+                chunks.append(self._field_source(part, named))
+        return "".join(chunks)
+
+    @staticmethod
+    def _expressions(parts: Sequence[cst.BaseFormattedStringContent]) -> list[cst.BaseExpression]:
+        found: list[cst.BaseExpression] = []
+        for part in parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                found.append(part.expression)
+                if part.format_spec:
+                    found.extend(_FormatBuilder._expressions(part.format_spec))
+        return found
+
+    def build(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        pieces = _string_parts(node)
+        expressions = [
+            e for p in pieces if isinstance(p, cst.FormattedString) for e in self._expressions(p.parts)
+        ]
+        uses_format = bool(expressions) or any(
+            isinstance(p, cst.FormattedString)
+            and any(isinstance(x, cst.FormattedStringExpression) and x.equal is not None for x in p.parts)
+            for p in pieces
+        )
+        # Named fields read best (`{title}` ... `.format(title=title)`) but only work for
+        # bare names; anything else uses positional `{}` fields in source order.
+        named = bool(expressions) and all(isinstance(e, cst.Name) for e in expressions)
+        literals = []
+        for piece in pieces:
+            if isinstance(piece, cst.FormattedString):
+                prefix, quote = _split_prefix(piece.start)
+                prefix = prefix.replace("f", "").replace("F", "")
+                body = self._parts_source(piece.parts, named)
+                if not uses_format:
+                    body = _undouble_braces(body, "r" in prefix.lower())
+                literals.append(prefix + quote + body + piece.end)
+            elif isinstance(piece, cst.SimpleString):
+                literals.append(_plain_literal_for_format(piece) if uses_format else piece.value)
+            else:  # pragma: no cover - concatenations hold only strings
+                raise TypeError(piece)
+        text = " ".join(literals)
+        call: cst.BaseExpression = cst.Call(
+            func=cst.Name("htmltext"), args=[cst.Arg(cst.parse_expression(text))]
+        )
+        if not uses_format:
+            return call
+        args: list[cst.Arg] = []
+        if named:
+            seen: list[str] = []
+            for e in self.fields:
+                assert isinstance(e, cst.Name)
+                if e.value not in seen:
+                    seen.append(e.value)
+            args = [
+                cst.Arg(
+                    cst.Name(n),
+                    keyword=cst.Name(n),
+                    equal=cst.AssignEqual(
+                        whitespace_before=cst.SimpleWhitespace(""),
+                        whitespace_after=cst.SimpleWhitespace(""),
+                    ),
+                )
+                for n in seen
+            ]
+        else:
+            args = [cst.Arg(_strip_parens_if_safe(e)) for e in self.fields]
+        return cst.Call(func=cst.Attribute(call, cst.Name("format")), args=args)
+
+
+def _strip_parens_if_safe(expr: cst.BaseExpression) -> cst.BaseExpression:
+    # `{(a, b)}` or `{(yield)}` keep their parentheses; they are harmless anyway.
+    return expr
+
+
+def _plain_literal_for_format(node: cst.SimpleString) -> str:
+    """A plain literal that becomes part of a format string: braces doubled."""
+    value = node.evaluated_value
+    if isinstance(value, bytes):
+        raise PtlError(0, "bytes literal concatenated with an HTML string")
+    if "{" not in value and "}" not in value:
+        return node.value
+    prefix = node.prefix.lower()
+    if "r" in prefix or "\\N{" not in node.value:
+        body = node.value[len(node.prefix) :]
+        return node.prefix + body.replace("{", "{{").replace("}", "}}")
+    return repr(value.replace("{", "{{").replace("}", "}}"))
+
+
+def _trusted_literal(node: cst.BaseExpression, module: cst.Module) -> cst.BaseExpression:
+    """Generation 1: a string literal inside an [html] template is markup."""
+    pieces = _string_parts(node)
+    if any(isinstance(p, cst.SimpleString) and isinstance(p.evaluated_value, bytes) for p in pieces):
+        return node
+    if any(isinstance(p, cst.FormattedString) for p in pieces):
+        return _FormatBuilder(module).build(node)
+    inner = node.with_changes(lpar=[], rpar=[])
+    return cst.Call(func=cst.Name("htmltext"), args=[cst.Arg(inner)])
+
+
+# --------------------------------------------------------------------------------------
+# The module transform.
+
+
+@dataclass
+class _Template:
+    name: str
+    kind: str  # "html" | "plain"
+    line: int
+    accumulator: str = "out"
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.add(n.value)
+
+    node.visit(Collect())
+    return found
+
+
+def _ptl_bindings(module: cst.Module) -> tuple[dict[str, str], dict[str, str]]:
+    """Names bound to the template decorators by imports: (local name -> kind,
+    local module alias -> "quixote.ptl"/"quixote")."""
+    names: dict[str, str] = {}
+    modules: dict[str, str] = {}
+
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.relative == [] and small.module is not None:
+                mod = cst.helpers.get_full_name_for_node(small.module)
+                if isinstance(small.names, cst.ImportStar):
+                    continue
+                for alias in small.names:
+                    real = cst.helpers.get_full_name_for_node(alias.name)
+                    local = alias.asname.name.value if alias.asname else real  # type: ignore[union-attr]
+                    if mod in _PTL_MODULES and real in _TEMPLATE_DECORATORS:
+                        names[local] = _TEMPLATE_DECORATORS[real]
+                    elif mod == "quixote" and real == "ptl":
+                        modules[local] = "quixote.ptl"
+            elif isinstance(small, cst.Import):
+                for alias in small.names:
+                    real = cst.helpers.get_full_name_for_node(alias.name) or ""
+                    if alias.asname:
+                        local = alias.asname.name.value  # type: ignore[union-attr]
+                        if real in ("quixote.ptl", "quixote"):
+                            modules[local] = real
+                    elif real.split(".")[0] == "quixote":
+                        modules["quixote"] = "quixote"
+    return names, modules
+
+
+class _Converter(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, module: cst.Module, generation: int, prepass: _Prepass) -> None:
+        super().__init__()
+        self.module = module
+        self.generation = generation
+        self.prepass = prepass
+        self.decorator_names, self.decorator_modules = _ptl_bindings(module)
+        # innermost-last: _Template for a template def, None for another def, "class"
+        self.scopes: list[Union[_Template, None, str]] = []
+        # per-FunctionDef: is it a template (so leave_FunctionDef knows)
+        self.fn_stack: list[Optional[_Template]] = []
+        # string nesting: "concat" while inside a ConcatenatedString, "expr" inside
+        # an f-string's expression
+        self.string_ctx: list[str] = []
+        self.findings: list[PtlFinding] = []
+        self.templates: list[_Template] = []
+        self.used_htmltext = False
+        self.used_templateio = False
+
+    # -- helpers
+    def line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def decorator_kind(self, dec: cst.Decorator) -> tuple[Optional[str], bool]:
+        """(template kind or None, whether Quixote 3.8 itself would recognise it)."""
+        expr = dec.decorator
+        if isinstance(expr, cst.Name):
+            if expr.value in _TEMPLATE_DECORATORS:
+                return _TEMPLATE_DECORATORS[expr.value], True
+            if expr.value in self.decorator_names:
+                return self.decorator_names[expr.value], False
+        if isinstance(expr, cst.Attribute) and expr.attr.value in _TEMPLATE_DECORATORS:
+            base = cst.helpers.get_full_name_for_node(expr.value) or ""
+            head, _, rest = base.partition(".")
+            full = self.decorator_modules.get(head, "") + ("." + rest if rest else "")
+            if full == "quixote.ptl":
+                return _TEMPLATE_DECORATORS[expr.attr.value], False
+        return None, False
+
+    def in_template_statement_scope(self) -> Optional[_Template]:
+        # Statements belong to the innermost def or class.
+        for scope in reversed(self.scopes):
+            if scope == "class":
+                return None
+            return scope if isinstance(scope, _Template) else None
+        return None
+
+    def trusted_literal_scope(self) -> bool:
+        """Generation 1: inside an [html] template, nested defs excepted (lambdas,
+        classes and comprehensions are not scopes for Quixote 3.0's transformer)."""
+        if self.generation != 1:
+            return False
+        for fn in reversed(self.fn_stack):
+            return fn is not None and fn.kind == "html"
+        return False
+
+    # -- scopes
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        line = self.line(node)
+        # The `def` keyword's line: after decorators and their leading lines.
+        def_line = self.get_metadata(PositionProvider, node.name).start.line
+        kind = self.prepass.bracket_templates.get(def_line)
+        for dec in node.decorators:
+            dkind, exact = self.decorator_kind(dec)
+            if dkind is not None:
+                if kind is not None and kind != dkind:
+                    raise PtlError(line, f"{node.name.value}: conflicting template kinds {kind} and {dkind}")
+                kind = dkind
+                if not exact:
+                    self.findings.append(
+                        PtlFinding(
+                            self.line(dec),
+                            f"{node.name.value}: decorator {self.module.code_for_node(dec.decorator)} "
+                            "treated as a template decorator; Quixote 3.8 only recognised a bare "
+                            "@ptl_html/@ptl_plain and ran this function as a plain function",
+                            kind="review",
+                        )
+                    )
+        if node.asynchronous is not None:
+            if kind is not None:
+                raise PtlError(line, f"async def template {node.name.value}: Quixote never ran async templates; convert by hand")
+            if any(isinstance(s, _Template) for s in self.scopes):
+                raise PtlError(line, f"async def {node.name.value} inside a template: Quixote appended its expressions to the enclosing template; convert by hand")
+        template = None
+        if kind is not None:
+            template = _Template(node.name.value, kind, def_line)
+            used = _names_in(node)
+            for candidate in _ACCUMULATOR_NAMES:
+                if candidate not in used:
+                    template.accumulator = candidate
+                    break
+            else:
+                raise PtlError(line, "no free name for the output accumulator")
+            for helper in ("TemplateIO", "htmltext"):
+                if helper in used and not recognised_helper(helper, node):
+                    raise PtlError(line, f"template {node.name.value} uses the name {helper!r} for something else")
+            self.templates.append(template)
+        self.scopes.append(template)
+        self.fn_stack.append(template)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        template = self.fn_stack.pop()
+        self.scopes.pop()
+        if template is None:
+            return updated_node
+        decorators = [d for d in updated_node.decorators if self.decorator_kind(d)[0] is None]
+        body = updated_node.body
+        if isinstance(body, cst.SimpleStatementSuite):
+            statements: list[cst.BaseStatement] = [
+                cst.SimpleStatementLine(body=[s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+                for s in body.body
+            ]
+            body = cst.IndentedBlock(body=statements, header=body.trailing_whitespace)
+        assert isinstance(body, cst.IndentedBlock)
+        acc = template.accumulator
+        html = template.kind == "html"
+        self.used_templateio = True
+        start = cst.parse_statement(f"{acc} = TemplateIO(html={html})\n")
+        first, *rest = list(body.body) or [None]
+        new_body: list[cst.BaseStatement] = [start]
+        if first is not None:
+            # Comments above the first statement stay above the whole body.
+            start = start.with_changes(leading_lines=first.leading_lines)
+            new_body = [start, first.with_changes(leading_lines=[]), *rest]
+        last = new_body[-1]
+        if not _ends_with_return(last):
+            new_body.append(cst.parse_statement(f"return {acc}.getvalue()\n"))
+        self.findings.append(
+            PtlFinding(template.line, f"{template.kind} template {template.name} converted to an explicit accumulator")
+        )
+        return updated_node.with_changes(decorators=decorators, body=body.with_changes(body=new_body))
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        pass  # lambdas contain no statements; gen-1 literals inside stay trusted
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.in_template_statement_scope() is not None:
+            # Quixote appended a nested class's docstring and expression statements
+            # to the template's output through a closure; no plain-Python reading
+            # of that is readable, and nobody means it.
+            for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]:
+                smalls = stmt.body if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else []
+                if any(isinstance(s, cst.Expr) for s in smalls):
+                    raise PtlError(self.line(stmt), "expression statement in a class body inside a template")
+        self.scopes.append("class")
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self.scopes.pop()
+        return updated_node
+
+    # -- statements
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.BaseSmallStatement:
+        template = self.in_template_statement_scope()
+        if template is None:
+            return updated_node
+        return cst.AugAssign(
+            target=cst.Name(template.accumulator),
+            operator=cst.AddAssign(),
+            value=updated_node.value,
+            semicolon=updated_node.semicolon,
+        )
+
+    # -- literals
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        self.string_ctx.append("concat")
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        self.string_ctx.append("expr")
+
+    def leave_FormattedStringExpression(
+        self, original_node: cst.FormattedStringExpression, updated_node: cst.FormattedStringExpression
+    ) -> cst.FormattedStringExpression:
+        self.string_ctx.pop()
+        return updated_node
+
+    def inside_concat(self) -> bool:
+        return bool(self.string_ctx) and self.string_ctx[-1] == "concat"
+
+    def convert_string(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        if self.trusted_literal_scope():
+            new = _trusted_literal(updated, self.module)
+        elif self.generation != 1 and any(_is_html_fstring(p) for p in _string_parts(updated)):
+            # Quixote joins implicitly concatenated literals before marking, so every
+            # part of a concatenation holding an F-string is markup.
+            new = _FormatBuilder(self.module).build(updated)
+        else:
+            return updated
+        self.used_htmltext = True
+        return new.with_changes(lpar=updated.lpar, rpar=updated.rpar) if updated.lpar else new
+
+    def leave_ConcatenatedString(
+        self, original_node: cst.ConcatenatedString, updated_node: cst.ConcatenatedString
+    ) -> cst.BaseExpression:
+        self.string_ctx.pop()
+        if self.inside_concat():
+            return updated_node
+        return self.convert_string(original_node, updated_node)
+
+    def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.BaseExpression:
+        if self.inside_concat():
+            return updated_node
+        return self.convert_string(original_node, updated_node)
+
+    def leave_FormattedString(
+        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+    ) -> cst.BaseExpression:
+        if self.inside_concat():
+            return updated_node
+        return self.convert_string(original_node, updated_node)
+
+
+def recognised_helper(name: str, node: cst.FunctionDef) -> bool:
+    """A template may use htmltext/TemplateIO itself only as the html module's names
+    (bound at module level); a local binding would shadow the converted code's."""
+
+    class Bound(cst.CSTVisitor):
+        bound = False
+
+        def visit_Param(self, p: cst.Param) -> None:
+            if p.name.value == name:
+                Bound.bound = True
+
+        def visit_AssignTarget(self, t: cst.AssignTarget) -> None:
+            if name in _names_in(t):
+                Bound.bound = True
+
+        def visit_ImportAlias(self, a: cst.ImportAlias) -> None:
+            local = a.asname.name if a.asname else a.name
+            if isinstance(local, cst.Name) and local.value == name:
+                Bound.bound = True
+
+    node.visit(Bound())
+    return not Bound.bound
+
+
+def _ends_with_return(stmt: cst.BaseStatement) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return isinstance(stmt.body[-1], (cst.Return, cst.Raise))
+    return False
+
+
+# --------------------------------------------------------------------------------------
+# Imports.
+
+
+def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> tuple[cst.Module, list[str]]:
+    """Point ``quixote.html`` imports at Jack's html module, drop the now unused
+    ``quixote.ptl`` decorator imports, and import the helpers the converted code uses."""
+    notes: list[str] = []
+    still_used = _names_in(module.with_changes(body=[s for s in module.body if not _is_import_line(s)]))
+    have: set[str] = set()
+    body: list[cst.BaseStatement] = []
+    # Comments above a removed import move to the next statement.
+    carried: list[cst.EmptyLine] = []
+    for stmt in module.body:
+        if carried:
+            stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
+            carried = []
+        if not _is_import_line(stmt):
+            body.append(stmt)
+            continue
+        assert isinstance(stmt, cst.SimpleStatementLine)
+        smalls: list[cst.BaseSmallStatement] = []
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+                mod = cst.helpers.get_full_name_for_node(small.module)
+                if mod == "quixote.html" and not isinstance(small.names, cst.ImportStar):
+                    small = small.with_changes(module=cst.parse_expression(HTML_MODULE))
+                    notes.append("quixote.html import now reads from jack_runtime.html")
+                    mod = HTML_MODULE
+                if mod in _PTL_MODULES and drop_decorators and not isinstance(small.names, cst.ImportStar):
+                    kept = [a for a in small.names if not _unused_decorator_alias(a, still_used)]
+                    if not kept:
+                        continue
+                    if len(kept) != len(small.names):
+                        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                        small = small.with_changes(names=kept)
+                if mod == HTML_MODULE and not isinstance(small.names, cst.ImportStar):
+                    for a in small.names:
+                        if a.asname is None:
+                            have.add(cst.helpers.get_full_name_for_node(a.name) or "")
+            smalls.append(small)
+        if smalls:
+            smalls[-1] = smalls[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            body.append(stmt.with_changes(body=smalls))
+        else:
+            carried = list(stmt.leading_lines)
+    missing = [n for n in need if n not in have]
+    if missing:
+        line = cst.parse_statement(f"from {HTML_MODULE} import {', '.join(missing)}\n")
+        body.insert(_insertion_index(body), line)
+    return module.with_changes(body=body), sorted(set(notes))
+
+
+def _unused_decorator_alias(alias: cst.ImportAlias, still_used: set[str]) -> bool:
+    real = cst.helpers.get_full_name_for_node(alias.name)
+    local = alias.asname.name.value if alias.asname else real  # type: ignore[union-attr]
+    return real in _TEMPLATE_DECORATORS and local not in still_used
+
+
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+    )
+
+
+def _insertion_index(body: list[cst.BaseStatement]) -> int:
+    """After the module docstring and ``from __future__`` imports."""
+    at = 0
+    for i, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            break
+        small = stmt.body[0]
+        if i == 0 and isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+            at = 1
+            continue
+        if isinstance(small, cst.ImportFrom) and small.module is not None and cst.helpers.get_full_name_for_node(small.module) == "__future__":
+            at = i + 1
+            continue
+        break
+    return at
+
+
+# --------------------------------------------------------------------------------------
+# Generation detection.
+
+
+def _detect_generation(module: cst.Module, prepass: _Prepass, wrapper: MetadataWrapper) -> tuple[int, int, str]:
+    """(generation, line of the evidence, explanation)."""
+    positions = wrapper.resolve(PositionProvider)
+    html_fstring_line = 0
+    decorator_line = 0
+    markup_line = 0
+    bracket = prepass.bracket_templates
+
+    class Scan(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.html_fn: list[bool] = []
+
+        def visit_FormattedString(self, node: cst.FormattedString) -> None:
+            nonlocal html_fstring_line
+            if _is_html_fstring(node) and not html_fstring_line:
+                html_fstring_line = positions[node].start.line
+
+        def visit_Decorator(self, node: cst.Decorator) -> None:
+            nonlocal decorator_line
+            name = cst.helpers.get_full_name_for_node(node.decorator) or ""
+            if name.rpartition(".")[2] in _TEMPLATE_DECORATORS and not decorator_line:
+                decorator_line = positions[node].start.line
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.html_fn.append(bracket.get(positions[node.name].start.line) == "html")
+
+        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.html_fn.pop()
+
+        def visit_SimpleString(self, node: cst.SimpleString) -> None:
+            nonlocal markup_line
+            if self.html_fn and self.html_fn[-1] and not markup_line:
+                value = node.evaluated_value
+                if isinstance(value, str) and any(c in value for c in _MARKUP_CHARS):
+                    markup_line = positions[node].start.line
+
+    wrapper.module.visit(Scan())
+    if not bracket:
+        if prepass.hstring_lines:
+            return 2, prepass.hstring_lines[0], "h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
+        return 3, decorator_line or html_fstring_line, "@ptl_html/@ptl_plain and F-strings (Quixote 3.2+)"
+    if prepass.hstring_lines:
+        return 2, prepass.hstring_lines[0], "[html] templates with h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
+    if html_fstring_line or decorator_line:
+        return 2, html_fstring_line or decorator_line, "[html] templates with F-strings or decorators (Quixote 3.2-3.6): only F-strings are markup"
+    if markup_line:
+        return 1, markup_line, (
+            "[html] templates whose plain literals hold markup and no h-strings (Quixote <= 3.0): "
+            "every literal in an [html] template is markup"
+        )
+    return 2, min(bracket), (
+        "ambiguous: [html] templates with neither h-strings nor markup in literals; read the safer "
+        "way (Quixote 3.1-3.6, plain literals escaped). Force generation 1 if written for Quixote <= 3.0"
+    )
+
+
+# --------------------------------------------------------------------------------------
+
+
+def convert_ptl(
+    source: str,
+    path: str = "<ptl>",
+    target_python: tuple[int, int] = (3, 10),
+    generation: Optional[int] = None,
+) -> PtlResult:
+    """Convert the text of a ``.ptl`` module to plain Python using Jack's html helpers.
+
+    ``generation`` forces the syntax generation (1, 2 or 3); by default it is detected
+    and the decision is the first finding.  Raises :class:`PtlError` when the file
+    cannot be converted.
+    """
+    if generation not in (None, 1, 2, 3):
+        raise ValueError(f"generation must be 1, 2 or 3, not {generation!r}")
+    prepass = _prepass(source)
+    try:
+        module = cst.parse_module(prepass.text)
+    except cst.ParserSyntaxError as exc:
+        raise PtlError(exc.raw_line, f"syntax error: {exc.message}", exc.raw_column) from None
+    wrapper = MetadataWrapper(module)
+    detected, line, why = _detect_generation(module, prepass, wrapper)
+    findings: list[PtlFinding] = []
+    if generation is None:
+        generation = detected
+        findings.append(PtlFinding(line or 1, f"PTL generation {generation}: {why}", kind="review" if "ambiguous" in why else "converted"))
+    else:
+        if generation == 3 and prepass.bracket_templates:
+            generation = 2  # [html] declarations with only F/h-strings as markup
+        findings.append(PtlFinding(line or 1, f"PTL generation {generation} (set by configuration)"))
+    converter = _Converter(wrapper.module, generation, prepass)
+    try:
+        new = wrapper.visit(converter)
+    except PtlError as exc:
+        if exc.line == 0:
+            raise PtlError(1, exc.reason) from None
+        raise
+    findings.extend(converter.findings)
+    need = []
+    if converter.used_templateio:
+        need.append("TemplateIO")
+    if converter.used_htmltext:
+        need.append("htmltext")
+    new, notes = _fix_imports(new, need, drop_decorators=bool(converter.templates))
+    findings.extend(PtlFinding(1, n) for n in notes)
+    code = new.code
+    try:
+        compile(code, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:  # a converter bug must not damage the file
+        raise PtlError(exc.lineno or 1, f"converted code does not compile ({exc.msg}); please report") from None
+    return PtlResult(
+        code=code,
+        generation=generation,
+        findings=findings,
+        templates=[(t.name, t.kind, t.line) for t in converter.templates],
+    )

@@ -1,0 +1,280 @@
+"""The Python 2 front end: Python 2 source (modules and PTL templates) to Python 3 source.
+
+Most Quixote applications still in use were written for Quixote 1.x/2.x on Python 2. A file
+recognised as Python 2 goes first through fissix (the maintained lib2to3 fork, with its
+standard fixers), then through the Jack rules like any other file, so that the user reviews
+one diff from the Python 2 original to the final Jack code.
+
+PTL's old template annotation, ``def name [html] (args):``, is not Python 2 syntax either, so
+it is protected before the parse (the function is renamed to a marker name that keeps the
+line intact) and restored afterwards; the PTL converter then sees exactly the gen-1 template
+it would have seen, and keeps the rule that every literal in an ``[html]`` template is markup.
+
+Anything that cannot become valid Python 3 (tabs and spaces mixed inconsistently, ``async``
+used as a name, a syntax error in both grammars) is reported with its line and reason and the
+file is left alone: never half-converted.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from functools import lru_cache
+from os.path import dirname, exists, join, sep
+
+from fissix import pygram, pytree
+from fissix.fixes.fix_import import FixImport
+from fissix.pgen2 import driver as pgen_driver
+from fissix.pgen2 import token
+from fissix.pgen2.parse import ParseError
+from fissix.pgen2.tokenize import TokenError
+from fissix.refactor import RefactoringTool, get_fixers_from_package
+
+__all__ = ["Py2Error", "Py2Result", "is_python2", "to_python3"]
+
+# `def name [html] (` / `def name [plain] (`: the gen-1 PTL template annotation.
+_PTL_DEF = re.compile(r"^(?P<indent>[ \t]*)def(?P<sp1>[ \t]+)(?P<name>\w+)[ \t]*\[(?P<kind>html|plain)\][ \t]*\(", re.M)
+_PTL_MARK = "__jackmigrate_ptl_{kind}__"
+_PTL_RESTORE = re.compile(r"^(?P<indent>[ \t]*)def(?P<sp1>[ \t]+)(?P<name>\w+)__jackmigrate_ptl_(?P<kind>html|plain)__\(", re.M)
+
+
+class Py2Error(Exception):
+    """A file that is neither valid Python 3 nor convertible Python 2."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+@dataclass
+class Py2Result:
+    code: str
+    # Lines (1-based, in the original) and messages of what fissix could not fix alone.
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    # Lines (in the original) of statements marked for a possible change of `/`.
+    divisions: list[int] = field(default_factory=list)
+
+
+def _protect_ptl(source: str) -> str:
+    return _PTL_DEF.sub(
+        lambda m: f"{m['indent']}def{m['sp1']}{m['name']}{_PTL_MARK.format(kind=m['kind'])}(", source
+    )
+
+
+def _restore_ptl(source: str) -> str:
+    return _PTL_RESTORE.sub(lambda m: f"{m['indent']}def{m['sp1']}{m['name']} [{m['kind']}] (", source)
+
+
+def _parses_as_python3(source: str) -> SyntaxError | None:
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:  # includes IndentationError and TabError
+        return exc
+    except ValueError as exc:  # NUL bytes
+        return SyntaxError(str(exc))
+    return None
+
+
+def _parses_as_python2(source: str) -> bool:
+    driver = pgen_driver.Driver(pygram.python_grammar, convert=pytree.convert)
+    try:
+        driver.parse_string(source if source.endswith("\n") else source + "\n")
+    except (ParseError, TokenError, IndentationError, SyntaxError):
+        return False
+    return True
+
+
+def is_python2(source: str, *, ptl: bool = False) -> int | None:
+    """The line of the first Python 2-only construct, or None when ``source`` is not Python 2.
+
+    A file is Python 2 when Python 3 rejects it and fissix's Python 2 grammar accepts it.
+    """
+    if ptl:
+        source = _protect_ptl(source)
+    error = _parses_as_python3(source)
+    if error is None:
+        return None
+    if not _parses_as_python2(source):
+        return None
+    return error.lineno or 1
+
+
+class _FixImportKnowingPtl(FixImport):
+    """fissix's implicit-relative-import fixer, also aware of sibling ``.ptl`` modules.
+
+    Quixote applications import their templates as ``import pages`` next to ``pages.ptl``;
+    without this, such imports would stay absolute and break under Python 3.
+    """
+
+    def probably_a_local_import(self, imp_name: str) -> bool:
+        if imp_name.startswith("."):
+            return False
+        imp_name = imp_name.split(".", 1)[0]
+        base_path = join(dirname(self.filename), imp_name)
+        if not exists(join(dirname(base_path), "__init__.py")):
+            return False
+        return any(exists(base_path + ext) for ext in (".py", ".ptl", sep, ".pyc", ".so", ".pyd"))
+
+
+class _Tool(RefactoringTool):
+    def __init__(self, fixers: list[str]) -> None:
+        self.messages: list[str] = []
+        super().__init__(fixers, options={"print_function": False})
+
+    def get_fixers(self):  # type: ignore[override]
+        pre, post = super().get_fixers()
+        swap = lambda fixers: [  # noqa: E731
+            _FixImportKnowingPtl(f.options, f.log) if type(f) is FixImport else f for f in fixers
+        ]
+        return swap(pre), swap(post)
+
+    def log_message(self, msg: str, *args: object) -> None:
+        self.messages.append(msg % args if args else msg)
+
+    def print_output(self, *args: object, **kwargs: object) -> None:  # never print
+        pass
+
+
+@lru_cache(maxsize=None)
+def _default_fixers() -> tuple[str, ...]:
+    """fissix's standard fixers, less the explicit (opt-in) ones, as 2to3 runs them."""
+    import importlib
+
+    names = []
+    for name in get_fixers_from_package("fissix.fixes"):
+        module = importlib.import_module(name)
+        cls_name = "".join(p.title() for p in name.rsplit(".", 1)[1].split("_"))
+        cls = getattr(module, cls_name, None)
+        if cls is not None and getattr(cls, "explicit", False):
+            continue
+        names.append(name)
+    return tuple(sorted(names))
+
+
+_WARNING_LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
+
+
+def to_python3(source: str, *, path: str = "<string>", ptl: bool = False) -> Py2Result:
+    """Convert Python 2 ``source`` (a module, or a PTL template file when ``ptl``) to Python 3.
+
+    ``path`` should be the file's real path: the import fixer looks at its siblings to tell
+    implicit relative imports from absolute ones. Raises :class:`Py2Error` when the result
+    would not be valid Python 3; nothing is ever returned half-converted.
+    """
+    protected = _protect_ptl(source) if ptl else source
+    if not protected.endswith("\n"):
+        protected += "\n"
+    tool = _Tool(list(_default_fixers()))
+    try:
+        tree = tool.refactor_string(protected, path)
+    except (ParseError, TokenError) as exc:
+        line = _error_line(exc)
+        raise Py2Error(line, f"neither valid Python 3 nor Python 2: {_describe(exc)}") from None
+    except (IndentationError, SyntaxError) as exc:
+        raise Py2Error(exc.lineno or 1, f"neither valid Python 3 nor Python 2: {exc.msg}") from None
+    divisions = [] if "division" in tree.future_features else _mark_divisions(tree, protected.splitlines())
+    code = str(tree)
+    if not source.endswith("\n"):
+        code = code[:-1]
+    error = _parses_as_python3(code)
+    if error is not None:
+        reason = error.msg if isinstance(error, SyntaxError) else str(error)
+        if isinstance(error, TabError) or "tabs and spaces" in (reason or ""):
+            reason = "inconsistent use of tabs and spaces in indentation (expand tabs first, e.g. `expand -t 8`)"
+        elif _uses_reserved_word(code, error.lineno):
+            reason = f"a name that is a keyword in Python 3 ({_uses_reserved_word(code, error.lineno)}); rename it first"
+        raise Py2Error(error.lineno or 1, f"cannot be converted to valid Python 3: {reason}")
+    if ptl:
+        code = _restore_ptl(code)
+    warnings = []
+    for message in tool.messages:
+        m = _WARNING_LINE.match(message)
+        if m:
+            warnings.append((int(m[1]), m[2].strip()))
+    return Py2Result(code=code, warnings=sorted(set(warnings)), divisions=divisions)
+
+
+DIVISION_TODO = (
+    "# TODO(jackmigrate JM060): Python 2 `/` floors when both operands are ints, Python 3's does "
+    "not: use `//` if they are ints here"
+)
+
+
+def _is_float_operand(node: pytree.Base | None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, pytree.Leaf):
+        return node.type == token.NUMBER and any(c in node.value.lower() for c in ".ej")
+    # float(...) call
+    first = node.children[0] if node.children else None
+    return isinstance(first, pytree.Leaf) and first.value == "float" and len(node.children) == 2
+
+
+_BLOCKS = (pygram.python_symbols.suite, pygram.python_symbols.file_input)
+
+
+def _mark_divisions(tree: pytree.Node, lines: list[str]) -> list[int]:
+    """Put a TODO above each statement using `/` or `/=` whose result may change.
+
+    Python 2 floors ``7 / 2`` to 3; Python 3 gives 3.5. Whether the operands are ints is
+    not knowable statically, so this is never changed silently: each statement gets a TODO,
+    unless an operand is a float literal or a ``float()`` call. Returns the marked lines.
+    """
+    marked: dict[int, pytree.Leaf] = {}
+    for leaf in tree.leaves():
+        if leaf.type not in (token.SLASH, token.SLASHEQUAL):
+            continue
+        if leaf.type == token.SLASH and (
+            _is_float_operand(leaf.prev_sibling) or _is_float_operand(leaf.next_sibling)
+        ):
+            continue
+        # The whole statement (a compound statement's header included) gets the TODO.
+        stmt = leaf
+        while stmt.parent is not None and stmt.parent.type not in _BLOCKS:
+            stmt = stmt.parent
+        first = next(stmt.leaves())
+        marked.setdefault(first.get_lineno(), first)
+    for lineno, first in marked.items():
+        if DIVISION_TODO in first.prefix:
+            continue
+        # The indentation of a block's first statement lives in the INDENT token, not in
+        # the prefix: take it from the line itself.
+        line = lines[lineno - 1] if lineno <= len(lines) else ""
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        first.prefix = first.prefix + DIVISION_TODO + "\n" + indent
+    return sorted(marked)
+
+
+def _uses_reserved_word(code: str, lineno: int | None) -> str | None:
+    if not lineno:
+        return None
+    try:
+        line = code.splitlines()[lineno - 1]
+    except IndexError:
+        return None
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    for tok in tokens:
+        if tok.type == tokenize.NAME and tok.string in ("async", "await"):
+            return tok.string
+    return None
+
+
+def _error_line(exc: Exception) -> int:
+    context = getattr(exc, "context", None)
+    if context and len(context) > 1 and context[1]:
+        return context[1][0]
+    if exc.args and isinstance(exc.args[-1], tuple) and exc.args[-1] and isinstance(exc.args[-1][0], int):
+        return exc.args[-1][0]
+    return 1
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ParseError):
+        return f"unexpected {exc.value!r}" if exc.value else "unexpected end of input"
+    return str(exc.args[0]) if exc.args else type(exc).__name__

@@ -1,0 +1,350 @@
+"""The Rule API of jackmigrate: how to write a rule.
+
+One rule = one module in ``jackmigrate/rules/`` holding one subclass of :class:`Rule`.
+The registry (``jackmigrate.rules``) imports every module of the package and registers
+each concrete ``Rule`` subclass it defines; nothing else is needed.
+
+A rule is a libcst transformer with declarative metadata::
+
+    import libcst as cst
+    from jackmigrate.rules.base import Rule, Example, SAFE
+
+    class EnablePtl(Rule):
+        id = "JM042"                         # unique, JMnnn
+        name = "enable-ptl"                  # kebab-case, unique
+        summary = "Remove quixote.enable_ptl() calls"
+        rationale = "Templates are converted to .py, so the import hook is not needed."
+        applicability = SAFE                 # or NEEDS_REVIEW
+        after = ("JM001",)                   # run in a later pass than these rules
+        markers = ("enable_ptl",)            # skipped for files containing none of these
+        examples = (
+            Example(before="from quixote import enable_ptl\\nenable_ptl()\\n",
+                    after="\\n"),
+            Example(before="enable_ptl = 1\\n"),          # after=None: no change
+        )
+
+        def leave_Call(self, original_node, updated_node):
+            if self.ctx.qualify(updated_node.func) == "quixote.enable_ptl":
+                self.rewritten(original_node, "enable_ptl() removed")
+                ...
+            return updated_node
+
+What the engine guarantees and expects:
+
+* ``visit_<Node>(node)`` and ``leave_<Node>(original_node, updated_node)`` have libcst's
+  ``CSTTransformer`` meaning (``visit_*`` may return False to skip the children, for this
+  rule only; ``leave_*`` returns a node, ``cst.RemoveFromParent()`` or a
+  ``cst.FlattenSentinel``).  Attribute visitors (``visit_<Node>_<field>``) are not
+  called.  All rules of one ordering layer share a single traversal, so a rule must not
+  assume it is alone: return ``updated_node`` unchanged when you have nothing to do, and
+  never rely on node identity across rules.  If a rule replaces a node by one of another
+  type, later rules of the same layer do not see that node in this pass; they see it in
+  the next pass (the engine repeats passes until nothing changes, up to a cap).
+* One rule instance is made per file and per pass: instance attributes are per-file
+  state.  ``self.ctx`` (a :class:`FileContext`) gives the file path, the target Python,
+  the project index, the import bindings of the file and the reporting helpers.
+* Every construct a rule meets ends in exactly one bucket (see :class:`Bucket`) and
+  must be reported with one of ``self.rewritten``, ``self.mark`` (inserts a
+  ``# TODO(jackmigrate JMnnn): ...`` comment above the enclosing statement, exactly once,
+  even across runs), ``self.shim`` or ``self.unsupported``.  Report against a node of
+  the tree you were given (``original_node`` in ``leave_*``): positions are computed
+  lazily, only for files that have findings.
+* A rule must converge: running it on its own output changes nothing.  The test harness
+  (``tests/test_rules_examples.py``) checks this for every example, plus that each
+  output parses and that TODO markers are not duplicated.
+* ``self.add_import(module, name, asname)`` adds ``from module import name [as asname]``
+  (or ``import module`` when name is None) at the top of the module once, at the end of
+  the pass; ``self.remove_import(module, name)`` removes that binding from the file's
+  import statements (call it only when you removed every use).
+* ``self.ctx.qualify(expr)`` resolves a Name/Attribute chain through the file's imports
+  to a dotted name ("quixote.publish.Publisher"), or None.
+* ``jackmigrate.targets`` is the one table mapping Quixote names to Jack names; use it
+  rather than hard-coding ``jack_runtime`` paths.
+
+Text-level rules (the PTL converter): a rule whose ``suffixes`` is set runs only on files
+with those suffixes.  If it overrides :meth:`Rule.convert_source`, the engine calls it on
+the decoded text before parsing (the result must be Python source), and when
+``rename_suffix`` is set the output file is renamed (``page.ptl`` -> ``page.py``).  The
+converted text then flows through every other selected rule.  Report findings from
+``convert_source`` with ``self.report_at(line, column, bucket, message)``.
+
+A rule may instead (or also) override :meth:`Rule.transform_module` for whole-module
+work; it runs after the batched traversal of its layer.
+
+Inline suppression ``# jackmigrate: ignore[JM001]`` (or ``ignore`` for every rule) on a
+line discards the changes and findings of that rule on nodes starting on that line; a
+``# jackmigrate: skip-file`` comment line opts the whole file out.  Rules do nothing for
+this: the engine enforces it and reports suppressions that suppressed nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence, Union
+
+import libcst as cst
+
+if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    from jackmigrate.project import ProjectIndex
+
+__all__ = [
+    "Applicability",
+    "SAFE",
+    "NEEDS_REVIEW",
+    "Bucket",
+    "Example",
+    "Finding",
+    "FileContext",
+    "Rule",
+    "todo_comment",
+]
+
+
+class Applicability(str, enum.Enum):
+    """How much a reviewer must look at a rule's rewrites."""
+
+    SAFE = "safe"
+    NEEDS_REVIEW = "needs review"
+
+
+SAFE = Applicability.SAFE
+NEEDS_REVIEW = Applicability.NEEDS_REVIEW
+
+
+class Bucket(str, enum.Enum):
+    """Where a Quixote construct ended up.  Every construct lands in exactly one."""
+
+    REWRITTEN = "rewritten"  # converted to Jack code
+    MARKED = "marked"  # left in place with a TODO(jackmigrate JMnnn) comment
+    SHIM = "shim"  # keeps working through jack_runtime.compat
+    UNSUPPORTED = "unsupported"  # reported with a reason, nothing done
+    # Not constructs: engine diagnostics (failed files, unused suppressions).
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A before/after pair used by ``--explain`` and by the test harness.
+
+    ``after=None`` means the rule must leave ``before`` unchanged.  ``path`` is the file
+    name the example pretends to be (use ``"page.ptl"`` for template examples).
+    ``buckets``, when given, is the exact multiset of finding buckets expected (as a
+    sorted tuple of Bucket values).  ``modules`` are extra project files (path ->
+    source) indexed together with the example, for rules that need the project index.
+    """
+
+    before: str
+    after: Optional[str] = None
+    path: str = "example.py"
+    title: str = ""
+    buckets: Optional[tuple[Bucket, ...]] = None
+    modules: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Finding:
+    """One reported construct (or engine diagnostic) with its position (1-based lines,
+    0-based columns, in the text the rule saw)."""
+
+    rule: str
+    bucket: Bucket
+    message: str
+    path: str = ""
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    reason: Optional[str] = None
+    # Filled by the engine: edits of the file that implement this finding's fix, as
+    # (start_line, end_line, replacement_text) over the original text (lines 1-based,
+    # end exclusive).  Empty when the construct was not rewritten.
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "bucket": self.bucket.value,
+            "message": self.message,
+            "path": self.path,
+            "range": {
+                "start": {"line": self.line, "column": self.column},
+                "end": {"line": self.end_line, "column": self.end_column},
+            },
+            "reason": self.reason,
+            "fix": (
+                {"edits": [{"start_line": s, "end_line": e, "text": t} for s, e, t in self.edits]}
+                if self.edits
+                else None
+            ),
+        }
+
+
+_PendingNode = Union[cst.CSTNode, tuple[int, int]]
+
+
+class FileContext:
+    """Per-file state shared by the rules of one pass.  Built by the engine."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        target_python: tuple[int, int] = (3, 11),
+        index: Optional["ProjectIndex"] = None,
+        module_name: str = "",
+        is_ptl: bool = False,
+        source: str = "",
+    ) -> None:
+        self.path = path
+        self.target_python = target_python
+        self.index = index
+        self.module_name = module_name
+        self.is_ptl = is_ptl
+        # Text of the file as this pass sees it (after any text-level conversion).
+        self.source = source
+        # local name -> dotted name, from every import statement in the file.
+        self.bindings: dict[str, str] = {}
+        # (rule id, node or (line, col), bucket, message, reason)
+        self.pending: list[tuple[str, _PendingNode, Bucket, str, Optional[str]]] = []
+        # (rule id, node, message): TODO comments to insert above node's statement
+        self.marks: list[tuple[str, cst.CSTNode, str]] = []
+        self.imports_to_add: list[tuple[str, Optional[str], Optional[str]]] = []
+        self.imports_to_remove: list[tuple[str, Optional[str]]] = []
+
+    @property
+    def suffix(self) -> str:
+        return PurePath(self.path).suffix
+
+    def qualify(self, node: cst.BaseExpression) -> Optional[str]:
+        """Dotted name of a Name/Attribute chain resolved through the file's imports:
+        with ``from quixote import publish as p``, ``p.Publisher`` gives
+        "quixote.publish.Publisher".  Unbound or complex expressions give None."""
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        base = self.bindings.get(node.value)
+        if base is None:
+            return None
+        parts.append(base)
+        return ".".join(reversed(parts))
+
+
+def todo_comment(rule_id: str, message: str) -> str:
+    """The exact text of a TODO marker (used for insertion and for duplicate checks)."""
+    message = " ".join(message.split())
+    return f"# TODO(jackmigrate {rule_id}): {message}"
+
+
+TODO_RE = re.compile(r"#\s*TODO\(jackmigrate (JM\d{3})\)")
+
+
+class Rule(cst.CSTTransformer):
+    """Base class of every rule; see the module docstring."""
+
+    # --- declarative metadata (override in subclasses) ---
+    id: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    rationale: ClassVar[str] = ""
+    applicability: ClassVar[Applicability] = SAFE
+    # Rule ids this rule runs after (in a later traversal of the same file).
+    after: ClassVar[tuple[str, ...]] = ()
+    # The rule runs on a file only if one of these substrings occurs in it.
+    markers: ClassVar[tuple[str, ...]] = ("quixote",)
+    # Also run on files mentioning a project name the index knows as Quixote-derived
+    # (e.g. a module importing the app's own Directory subclass from another module).
+    index_markers: ClassVar[bool] = False
+    # Restrict the rule to these file suffixes (None: every Python file, .ptl included).
+    suffixes: ClassVar[Optional[tuple[str, ...]]] = None
+    # New suffix of files this rule converted (".py" for the PTL converter).
+    rename_suffix: ClassVar[Optional[str]] = None
+    examples: ClassVar[tuple[Example, ...]] = ()
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    # --- hooks ---
+    def convert_source(self, source: str) -> str:
+        """Text-level conversion run before parsing (for ``suffixes`` files)."""
+        return source
+
+    def transform_module(self, module: cst.Module) -> cst.Module:
+        """Whole-module rewrite, run after the traversal of this rule's layer."""
+        return module
+
+    @classmethod
+    def has_text_hook(cls) -> bool:
+        return cls.convert_source is not Rule.convert_source
+
+    @classmethod
+    def has_module_hook(cls) -> bool:
+        return cls.transform_module is not Rule.transform_module
+
+    @classmethod
+    def applies_to(cls, path: str, text: str, index_markers: Sequence[str] = ()) -> bool:
+        """The prefilter: is this rule worth running on this file?"""
+        if cls.suffixes is not None and PurePath(path).suffix not in cls.suffixes:
+            return False
+        if PurePath(path).suffix == ".ptl" and cls.suffixes:
+            return True
+        if any(m in text for m in cls.markers):
+            return True
+        return cls.index_markers and any(m in text for m in index_markers)
+
+    # --- reporting ---
+    def report(
+        self,
+        node: cst.CSTNode,
+        bucket: Bucket,
+        message: str,
+        *,
+        reason: Optional[str] = None,
+    ) -> None:
+        self.ctx.pending.append((self.id, node, bucket, message, reason))
+
+    def rewritten(self, node: cst.CSTNode, message: str) -> None:
+        self.report(node, Bucket.REWRITTEN, message)
+
+    def shim(self, node: cst.CSTNode, message: str) -> None:
+        self.report(node, Bucket.SHIM, message)
+
+    def unsupported(self, node: cst.CSTNode, message: str, reason: str) -> None:
+        self.report(node, Bucket.UNSUPPORTED, message, reason=reason)
+
+    def mark(self, node: cst.CSTNode, message: str) -> None:
+        """Insert ``# TODO(jackmigrate <id>): message`` above the statement enclosing
+        ``node`` (once; never duplicated on re-runs) and report it as MARKED."""
+        self.ctx.marks.append((self.id, node, message))
+        self.ctx.pending.append((self.id, node, Bucket.MARKED, message, None))
+
+    def report_at(
+        self,
+        line: int,
+        column: int,
+        bucket: Bucket,
+        message: str,
+        *,
+        reason: Optional[str] = None,
+    ) -> None:
+        """Report at a position of the text (for ``convert_source``)."""
+        self.ctx.pending.append((self.id, (line, column), bucket, message, reason))
+
+    # --- imports ---
+    def add_import(self, module: str, name: Optional[str] = None, asname: Optional[str] = None) -> None:
+        self.ctx.imports_to_add.append((module, name, asname))
+
+    def remove_import(self, module: str, name: Optional[str] = None) -> None:
+        self.ctx.imports_to_remove.append((module, name))
+
+    # Registry bookkeeping.
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.id and not re.fullmatch(r"JM\d{3}", cls.id):
+            raise ValueError(f"rule id {cls.id!r} of {cls.__name__} is not JMnnn")

@@ -1,0 +1,236 @@
+"""One traversal for many rules, rebuilding only what changed.
+
+libcst's own ``CSTNode.visit`` reconstructs every node of the tree even when nothing
+changes, and a batch of transformers would need one such walk each.  This walker calls
+the ``visit_*``/``leave_*`` methods of all rules of a layer in a single depth-first walk
+in source order, rebuilds a node only when a child changed, and does not descend into
+whitespace and punctuation unless a rule asked for those node types.  An unchanged tree
+comes back as the very same object, which makes "did this pass change anything" free.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import fields as dc_fields
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
+
+import libcst as cst
+
+__all__ = ["BatchWalker", "child_fields", "STATEMENT_TYPES"]
+
+# Node types that only carry whitespace/punctuation: skipped unless a rule visits them.
+_TRIVIA_NAMES = {
+    "SimpleWhitespace", "ParenthesizedWhitespace", "Newline", "TrailingWhitespace",
+    "EmptyLine", "Comment", "Comma", "Dot", "Colon", "Semicolon", "AssignEqual",
+    "LeftParen", "RightParen", "LeftSquareBracket", "RightSquareBracket",
+    "LeftCurlyBrace", "RightCurlyBrace", "ImportStar", "Asynchronous",
+    "ParamSlash", "ParamStar",
+}
+_OPERATOR_BASES = (
+    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
+    cst.BaseAugOp,
+)
+
+
+def _is_trivia_class(cls: type) -> bool:
+    return cls.__name__ in _TRIVIA_NAMES or issubclass(cls, _OPERATOR_BASES)
+
+
+STATEMENT_TYPES: tuple[type, ...] = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """Field names of a node class in libcst's visiting (source) order, read once from
+    the class's ``_visit_and_replace_children``."""
+    order = _FIELDS.get(cls)
+    if order is None:
+        names = [f.name for f in dc_fields(cls)]
+        src = inspect.getsource(cls._visit_and_replace_children)
+        seen: list[str] = []
+        for m in re.finditer(r"self\.(\w+)", src):
+            if m.group(1) in names and m.group(1) not in seen:
+                seen.append(m.group(1))
+        order = tuple(seen)
+        _FIELDS[cls] = order
+    return order
+
+
+Visit = Callable[[cst.CSTNode], Optional[bool]]
+Leave = Callable[[cst.CSTNode, cst.CSTNode], Any]
+NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
+
+
+class BatchWalker:
+    """Walks a tree once, dispatching to every rule's visit_/leave_ methods in order.
+
+    ``on_statement_leave(original, result)`` is called after the rules' leave methods of
+    each statement; the engine uses it to attach TODO comments.
+    """
+
+    def __init__(
+        self,
+        rules: Sequence[cst.CSTTransformer],
+        on_statement_enter: Optional[Callable[[cst.CSTNode], None]] = None,
+        on_statement_leave: Optional[Callable[[cst.CSTNode, NodeResult], NodeResult]] = None,
+    ) -> None:
+        self.rules = list(rules)
+        self.visits: dict[str, list[tuple[int, Visit]]] = {}
+        self.leaves: dict[str, list[tuple[int, Leave]]] = {}
+        wants_trivia = False
+        for i, rule in enumerate(self.rules):
+            for attr in dir(type(rule)):
+                if attr.startswith("visit_") and attr.count("_") == 1:
+                    table, kind = self.visits, attr[6:]
+                elif attr.startswith("leave_") and attr.count("_") == 1:
+                    table, kind = self.leaves, attr[6:]
+                else:
+                    continue
+                node_cls = getattr(cst, kind, None)
+                if node_cls is None:
+                    continue
+                # Skip the no-op defaults inherited from CSTTransformer.
+                if getattr(type(rule), attr) is getattr(cst.CSTTransformer, attr, None):
+                    continue
+                table.setdefault(kind, []).append((i, getattr(rule, attr)))
+                if _is_trivia_class(node_cls):
+                    wants_trivia = True
+        self.wants_trivia = wants_trivia
+        self.skipping: dict[int, cst.CSTNode] = {}
+        self.on_statement_enter = on_statement_enter
+        self.on_statement_leave = on_statement_leave
+        self.changed = False
+
+    def walk(self, module: cst.Module) -> cst.Module:
+        result = self._walk(module)
+        assert isinstance(result, cst.Module)
+        return result
+
+    def _walk(self, node: cst.CSTNode) -> NodeResult:
+        kind = type(node).__name__
+        skipping = self.skipping
+        n_rules = len(self.rules)
+        is_statement = isinstance(node, STATEMENT_TYPES)
+        if is_statement and self.on_statement_enter is not None:
+            self.on_statement_enter(node)
+        started: list[int] = []
+        visits = self.visits.get(kind)
+        if visits:
+            for i, fn in visits:
+                if i in skipping:
+                    continue
+                if fn(node) is False:
+                    skipping[i] = node
+                    started.append(i)
+        if len(skipping) < n_rules or not n_rules:
+            updated = self._walk_children(node)
+        else:
+            updated = node
+        for i in started:
+            del skipping[i]
+        result: NodeResult = updated
+        leaves = self.leaves.get(kind)
+        if leaves:
+            node_cls = type(node)
+            for i, fn in leaves:
+                if i in skipping:
+                    continue
+                new = fn(node, result)
+                if new is not result:
+                    self.changed = True
+                    result = new
+                    if type(result) is not node_cls:
+                        break
+        if is_statement and self.on_statement_leave is not None:
+            result = self.on_statement_leave(node, result)
+        return result
+
+    def _walk_children(self, node: cst.CSTNode) -> cst.CSTNode:
+        changes: Optional[dict[str, Any]] = None
+        wants_trivia = self.wants_trivia
+        for name in child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                if not wants_trivia and _is_trivia_class(type(value)):
+                    continue
+                new = self._walk(value)
+                if new is not value:
+                    if changes is None:
+                        changes = {}
+                    if isinstance(new, cst.RemovalSentinel):
+                        new = None
+                    elif isinstance(new, cst.FlattenSentinel):
+                        raise TypeError(
+                            f"a {type(value).__name__} in {type(node).__name__}.{name} "
+                            "cannot be replaced by a sequence"
+                        )
+                    changes[name] = new
+            elif isinstance(value, (tuple, list)) and value:
+                if not wants_trivia and _is_trivia_class(type(value[0])):
+                    continue
+                new_items: Optional[list[Any]] = None
+                for idx, child in enumerate(value):
+                    if not isinstance(child, cst.CSTNode):
+                        continue
+                    res = self._walk(child)
+                    if res is child:
+                        if new_items is not None:
+                            new_items.append(child)
+                        continue
+                    if new_items is None:
+                        new_items = list(value[:idx])
+                    if isinstance(res, cst.FlattenSentinel):
+                        new_items.extend(res.nodes)
+                    elif not isinstance(res, cst.RemovalSentinel):
+                        new_items.append(res)
+                if new_items is not None:
+                    if changes is None:
+                        changes = {}
+                    changes[name] = _fix_commas(node, name, new_items)
+        if changes:
+            return node.with_changes(**changes)
+        return node
+
+
+def _fix_commas(parent: cst.CSTNode, name: str, items: list[Any]) -> Any:
+    # Removing the last element of a comma-separated list (import names, arguments)
+    # must not leave a dangling comma where the grammar forbids one.
+    if items and isinstance(parent, (cst.ImportFrom, cst.Import)) and name == "names":
+        last = items[-1]
+        if getattr(parent, "rpar", None) is None and isinstance(last.comma, cst.Comma):
+            items[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return tuple(items) if isinstance(getattr(parent, name), tuple) else items
+
+
+def iter_statements(body: Iterable[cst.CSTNode]) -> Iterable[cst.CSTNode]:
+    """Every statement in a body, recursively through compound statements, without
+    visiting expressions (cheap: used to collect imports)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, cst.BaseCompoundStatement):
+            yield from iter_statements(_blocks(stmt))
+
+
+def _blocks(stmt: cst.BaseCompoundStatement) -> Iterable[cst.CSTNode]:
+    for block in _suites(stmt):
+        yield from block.body
+
+
+def _suites(stmt: cst.CSTNode) -> Iterable[cst.BaseSuite]:
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        yield body
+    for attr in ("orelse", "finalbody"):
+        sub = getattr(stmt, attr, None)
+        if sub is None:
+            continue
+        if isinstance(sub, cst.If):
+            yield from _suites(sub)
+        else:
+            yield from _suites(sub) if not isinstance(sub, cst.BaseSuite) else (sub,)
+    for handler in getattr(stmt, "handlers", ()) or ():
+        yield from _suites(handler)
+    for case in getattr(stmt, "cases", ()) or ():
+        yield from _suites(case)
