@@ -65,3 +65,9 @@ __all__ = [
     "get_response", "get_session", "get_session_manager", "get_user", "get_wsgi_app",
     "redirect",
 ]
+
+# The quixote shim is opt-in: JACK_QUIXOTE_SHIM=1 installs it here, before any application
+# module runs `import quixote`; it logs that it is active. See jack_runtime.compat.
+from .compat import install_from_environment as _install_shim_from_environment  # noqa: E402
+
+_install_shim_from_environment()

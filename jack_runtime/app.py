@@ -82,14 +82,10 @@ class App:
             start_response(response.wsgi_status(), response.wsgi_headers())
             return response.wsgi_body()
         response = self.process_request(request)
-        token = bind(self, request)
-        try:
-            status = response.wsgi_status()
-            headers = response.wsgi_headers()
-            body = response.wsgi_body()
-        finally:
-            unbind(token)
-        start_response(status, headers)
+        # As with QWIP, the status and headers are produced after the request ended (no
+        # application code runs there); the body, which may, is iterated in context below.
+        start_response(response.wsgi_status(), response.wsgi_headers())
+        body = response.wsgi_body()
         if type(body) is list or type(body) is tuple:
             return body  # plain bytes: iterating it runs no application code
         return ContextBody(body, self, request)
@@ -105,7 +101,8 @@ class App:
                 self.parse_request(request)
                 output = self.try_publish(request)
             except PublishError as exc:
-                if isinstance(exc, RequestError):
+                if exc.status_code in (400, 413) or isinstance(exc, RequestError):
+                    # malformed client input (bad body, bad header value): worth a log line
                     self._log_bad_request(request.get_environ("REQUEST_METHOD"),
                                           request.get_environ("PATH_INFO"), exc)
                 try:

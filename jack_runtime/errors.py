@@ -37,7 +37,8 @@ class PublishError(Exception):
         self.private_msg = private_msg  # cleared unless display_exceptions
 
     def __str__(self) -> str:
-        return self.private_msg or self.public_msg or "???"
+        # str() also for htmltext messages (Quixote raised TypeError for those)
+        return str(self.private_msg or self.public_msg or "???")
 
     def format(self) -> Any:
         msg = htmlescape(self.title)

@@ -29,15 +29,17 @@ The converter is a pure function, :func:`convert_ptl`.  A file it cannot convert
 
 from __future__ import annotations
 
+import ast
 import io
-import keyword
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+from jackmigrate.source import SourceError
 
 __all__ = ["PtlError", "PtlFinding", "PtlResult", "convert_ptl", "HTML_MODULE"]
 
@@ -50,14 +52,16 @@ _MARKUP_CHARS = ("<", ">", "&")
 _ACCUMULATOR_NAMES = ("out", "output", "out_", "_out", "template_out")
 
 
-class PtlError(Exception):
+class PtlError(SourceError):
     """A PTL file that cannot be converted: where and why.  The file must be left as is."""
 
     def __init__(self, line: int, reason: str, column: int = 0) -> None:
-        super().__init__(f"line {line}: {reason}")
-        self.line = line
-        self.column = column
+        super().__init__(reason, line, column)
         self.reason = reason
+
+
+# A line `# jackmigrate: ptl-generation=1` in a .ptl file forces its generation.
+GENERATION_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*jackmigrate:[ \t]*ptl-generation[ \t]*=[ \t]*([123])[ \t]*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ def _prepass(source: str) -> _Prepass:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError) as exc:
         line = exc.args[1][0] if len(exc.args) > 1 and isinstance(exc.args[1], tuple) else 1
+        line = max(1, min(line, source.count("\n") + 1))  # EOF errors point past the end
         raise PtlError(line, f"cannot tokenize: {exc.args[0]}") from None
     lines = source.splitlines(keepends=True)
     # (row, start col, end col, replacement), applied right to left per line.
@@ -342,7 +347,7 @@ def _ptl_bindings(module: cst.Module) -> tuple[dict[str, str], dict[str, str]]:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for small in stmt.body:
-            if isinstance(small, cst.ImportFrom) and small.relative == [] and small.module is not None:
+            if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
                 mod = cst.helpers.get_full_name_for_node(small.module)
                 if isinstance(small.names, cst.ImportStar):
                     continue
@@ -368,8 +373,19 @@ def _ptl_bindings(module: cst.Module) -> tuple[dict[str, str], dict[str, str]]:
 class _Converter(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module: cst.Module, generation: int, prepass: _Prepass) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        generation: int,
+        prepass: _Prepass,
+        review_comment: Optional[Callable[[str], str]] = None,
+        first_template_note: str = "",
+    ) -> None:
         super().__init__()
+        self.review_comment = review_comment
+        # A note to put above the first template (the generation, when ambiguous).
+        self.first_template_note = first_template_note
+        self.pending_comments: list[list[str]] = []
         self.module = module
         self.generation = generation
         self.prepass = prepass
@@ -385,6 +401,7 @@ class _Converter(cst.CSTTransformer):
         self.templates: list[_Template] = []
         self.used_htmltext = False
         self.used_templateio = False
+        self.noted = 0
 
     # -- helpers
     def line(self, node: cst.CSTNode) -> int:
@@ -425,9 +442,8 @@ class _Converter(cst.CSTTransformer):
 
     # -- scopes
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        line = self.line(node)
-        # The `def` keyword's line: after decorators and their leading lines.
-        def_line = self.get_metadata(PositionProvider, node.name).start.line
+        # Errors and findings point at the `def` line, not at the first decorator.
+        line = def_line = self.get_metadata(PositionProvider, node.name).start.line
         kind = self.prepass.bracket_templates.get(def_line)
         for dec in node.decorators:
             dkind, exact = self.decorator_kind(dec)
@@ -451,7 +467,12 @@ class _Converter(cst.CSTTransformer):
             if any(isinstance(s, _Template) for s in self.scopes):
                 raise PtlError(line, f"async def {node.name.value} inside a template: Quixote appended its expressions to the enclosing template; convert by hand")
         template = None
+        comments: list[str] = []
         if kind is not None:
+            if self.first_template_note:
+                comments.append(self.first_template_note)
+                self.first_template_note = ""
+            comments.extend(f.message for f in self.findings[self.noted :] if f.kind == "review")
             template = _Template(node.name.value, kind, def_line)
             used = _names_in(node)
             for candidate in _ACCUMULATOR_NAMES:
@@ -464,14 +485,20 @@ class _Converter(cst.CSTTransformer):
                 if helper in used and not recognised_helper(helper, node):
                     raise PtlError(line, f"template {node.name.value} uses the name {helper!r} for something else")
             self.templates.append(template)
+        self.noted = len(self.findings)
+        self.pending_comments.append(comments)
         self.scopes.append(template)
         self.fn_stack.append(template)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
         template = self.fn_stack.pop()
         self.scopes.pop()
+        comments = self.pending_comments.pop()
         if template is None:
             return updated_node
+        if comments and self.review_comment is not None:
+            lines = [cst.EmptyLine(comment=cst.Comment(self.review_comment(c))) for c in comments]
+            updated_node = updated_node.with_changes(leading_lines=[*updated_node.leading_lines, *lines])
         decorators = [d for d in updated_node.decorators if self.decorator_kind(d)[0] is None]
         body = updated_node.body
         if isinstance(body, cst.SimpleStatementSuite):
@@ -656,8 +683,7 @@ def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> 
             carried = list(stmt.leading_lines)
     missing = [n for n in need if n not in have]
     if missing:
-        line = cst.parse_statement(f"from {HTML_MODULE} import {', '.join(missing)}\n")
-        body.insert(_insertion_index(body), line)
+        body = _add_html_names(body, missing)
     return module.with_changes(body=body), sorted(set(notes))
 
 
@@ -673,9 +699,36 @@ def _is_import_line(stmt: cst.CSTNode) -> bool:
     )
 
 
-def _insertion_index(body: list[cst.BaseStatement]) -> int:
-    """After the module docstring and ``from __future__`` imports."""
+def _add_html_names(body: list[cst.BaseStatement], names: list[str]) -> list[cst.BaseStatement]:
+    """Import ``names`` from Jack's html module: into an existing top-level
+    ``from jack_runtime.html import ...`` when there is one, else as a new line after the
+    leading imports (after the docstring and ``__future__`` imports at least)."""
+    for i, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        if (
+            isinstance(small, cst.ImportFrom)
+            and not small.relative
+            and small.module is not None
+            and cst.helpers.get_full_name_for_node(small.module) == HTML_MODULE
+            and not isinstance(small.names, cst.ImportStar)
+        ):
+            aliases = list(small.names)
+            trailing = aliases[-1].comma
+            aliases[-1] = aliases[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            added = [cst.ImportAlias(name=cst.Name(n)) for n in names]
+            added = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in added[:-1]] + [
+                added[-1].with_changes(comma=trailing)
+            ]
+            if small.lpar is None:
+                added[-1] = added[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            body = list(body)
+            body[i] = stmt.with_changes(body=[small.with_changes(names=[*aliases, *added])])
+            return body
+    line = cst.parse_statement(f"from {HTML_MODULE} import {', '.join(names)}\n")
     at = 0
+    seen_import = False
     for i, stmt in enumerate(body):
         if not isinstance(stmt, cst.SimpleStatementLine):
             break
@@ -683,11 +736,15 @@ def _insertion_index(body: list[cst.BaseStatement]) -> int:
         if i == 0 and isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
             at = 1
             continue
-        if isinstance(small, cst.ImportFrom) and small.module is not None and cst.helpers.get_full_name_for_node(small.module) == "__future__":
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
             at = i + 1
+            seen_import = True
             continue
         break
-    return at
+    if not seen_import and at < len(body) and not body[at].leading_lines:
+        # Keep the new import apart from the code that follows it.
+        body = [*body[:at], body[at].with_changes(leading_lines=[cst.EmptyLine()]), *body[at + 1 :]]
+    return [*body[:at], line, *body[at:]]
 
 
 # --------------------------------------------------------------------------------------
@@ -734,6 +791,8 @@ def _detect_generation(module: cst.Module, prepass: _Prepass, wrapper: MetadataW
     if not bracket:
         if prepass.hstring_lines:
             return 2, prepass.hstring_lines[0], "h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
+        if not (decorator_line or html_fstring_line):
+            return 3, 1, "no templates and no HTML strings: a plain Python module, renamed only"
         return 3, decorator_line or html_fstring_line, "@ptl_html/@ptl_plain and F-strings (Quixote 3.2+)"
     if prepass.hstring_lines:
         return 2, prepass.hstring_lines[0], "[html] templates with h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
@@ -750,6 +809,17 @@ def _detect_generation(module: cst.Module, prepass: _Prepass, wrapper: MetadataW
     )
 
 
+def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> PtlError:
+    # libcst's reported line is sometimes one off; CPython's parser says where it is.
+    try:
+        compile(text, "<ptl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as err:
+        return PtlError(err.lineno or 1, f"syntax error: {err.msg}", (err.offset or 1) - 1)
+    found = re.search(r"error at (\d+):(\d+)", exc.message)
+    line = int(found.group(1)) if found else exc.raw_line
+    return PtlError(line, f"syntax error: {exc.message}")
+
+
 # --------------------------------------------------------------------------------------
 
 
@@ -758,20 +828,26 @@ def convert_ptl(
     path: str = "<ptl>",
     target_python: tuple[int, int] = (3, 10),
     generation: Optional[int] = None,
+    review_comment: Optional[Callable[[str], str]] = None,
 ) -> PtlResult:
     """Convert the text of a ``.ptl`` module to plain Python using Jack's html helpers.
 
     ``generation`` forces the syntax generation (1, 2 or 3); by default it is detected
-    and the decision is the first finding.  Raises :class:`PtlError` when the file
-    cannot be converted.
+    and the decision is the first finding; a ``# jackmigrate: ptl-generation=N`` line in
+    the file forces it too.  ``review_comment``, when given, makes the comment text put
+    above a template for each finding a reviewer should check.  Raises
+    :class:`PtlError` when the file cannot be converted.
     """
+    directive = GENERATION_DIRECTIVE.search(source)
+    if generation is None and directive:
+        generation = int(directive.group(1))
     if generation not in (None, 1, 2, 3):
         raise ValueError(f"generation must be 1, 2 or 3, not {generation!r}")
     prepass = _prepass(source)
     try:
         module = cst.parse_module(prepass.text)
     except cst.ParserSyntaxError as exc:
-        raise PtlError(exc.raw_line, f"syntax error: {exc.message}", exc.raw_column) from None
+        raise _syntax_error(prepass.text, exc) from None
     wrapper = MetadataWrapper(module)
     detected, line, why = _detect_generation(module, prepass, wrapper)
     findings: list[PtlFinding] = []
@@ -781,8 +857,9 @@ def convert_ptl(
     else:
         if generation == 3 and prepass.bracket_templates:
             generation = 2  # [html] declarations with only F/h-strings as markup
-        findings.append(PtlFinding(line or 1, f"PTL generation {generation} (set by configuration)"))
-    converter = _Converter(wrapper.module, generation, prepass)
+        findings.append(PtlFinding(line or 1, f"PTL generation {generation} (set explicitly)"))
+    note = findings[0].message if findings[0].kind == "review" else ""
+    converter = _Converter(wrapper.module, generation, prepass, review_comment, note)
     try:
         new = wrapper.visit(converter)
     except PtlError as exc:

@@ -40,9 +40,12 @@ HOP_BY_HOP = {'connection', 'transfer-encoding', 'keep-alive'}
 class RecordingMiddleware:
     """WSGI middleware appending every request it sees to a request script."""
 
-    def __init__(self, app: Callable, script_path: str | os.PathLike) -> None:
+    def __init__(
+        self, app: Callable, script_path: str | os.PathLike, entry: str | None = None
+    ) -> None:
         self.app = app
         self.script_path = os.fspath(script_path)
+        self.entry = entry  # written into a new script, for verify to find the app
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -52,22 +55,24 @@ class RecordingMiddleware:
             length = 0
         body = environ['wsgi.input'].read(length) if length > 0 else b''
         environ['wsgi.input'] = io.BytesIO(body)
-        entry = describe_request(environ, body)
+        recorded = describe_request(environ, body)
 
         def recording_start_response(status, headers, exc_info=None):
-            entry['expect_status'] = int(status.split(' ', 1)[0])
-            self.append(entry)
+            recorded['expect_status'] = int(status.split(' ', 1)[0])
+            self.append(recorded)
             return start_response(status, headers, exc_info)
 
         return self.app(environ, recording_start_response)
 
-    def append(self, entry: dict[str, Any]) -> None:
+    def append(self, request: dict[str, Any]) -> None:
         with self.lock:
             script: dict[str, Any] = {'requests': []}
+            if self.entry:
+                script['entry'] = self.entry
             if os.path.exists(self.script_path):
                 with open(self.script_path, encoding='utf-8') as fp:
                     script = normalise_script(json.load(fp), self.script_path)
-            script['requests'].append(entry)
+            script['requests'].append(request)
             directory = os.path.dirname(os.path.abspath(self.script_path))
             fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
             with os.fdopen(fd, 'w', encoding='utf-8') as fp:
@@ -180,7 +185,7 @@ def serve_recording(
         def log_message(self, format, *args):  # noqa: A002 - stdlib signature
             sys.stderr.write('recorded: %s\n' % (format % args))
 
-    server = make_server(host, port, RecordingMiddleware(wsgi_app, script_path),
+    server = make_server(host, port, RecordingMiddleware(wsgi_app, script_path, entry),
                          handler_class=QuietHandler)
     print(f'recording {entry} on http://{host}:{server.server_port}/ into {script_path}',
           file=sys.stderr)

@@ -68,14 +68,17 @@ What is compared
 ----------------
 * the status code (not the reason phrase: Jack uses current phrases);
 * the headers that matter, by name case-insensitively (Quixote title-cases
-  names): Content-Type, Location, Cache-Control, Expires (as an offset from
-  Date), Last-Modified, ETag, Content-Disposition, Allow, WWW-Authenticate,
+  names): Content-Type, Location, Cache-Control, Expires (as an offset in
+  minutes from Date, or from the time the response was received when there is
+  no Date header: Jack leaves Date to the WSGI server), Last-Modified, ETag, Content-Disposition, Allow, WWW-Authenticate,
   and every Set-Cookie by name, value and attributes;
 * the body, byte for byte, after these normalisations, which are the
   documented differences Jack introduces on purpose:
 
   - ``'`` escaped as ``&#39;`` (or ``&#x27;``) counts as a literal ``'``;
   - ``HttpOnly`` and ``SameSite`` added to the session cookie are accepted;
+  - an ``ETag`` the original did not send is accepted (Jack's StaticFile adds
+    one next to Last-Modified);
   - random values (session ids in the session cookie, form tokens and CSRF
     tokens in hidden inputs) are replaced on each side by ``<token-N>`` in
     order of appearance, wherever they occur;
@@ -120,6 +123,8 @@ COMPARED_HEADERS = (
     'etag', 'content-disposition', 'allow', 'www-authenticate',
 )
 JACK_COOKIE_ADDITIONS = ('httponly', 'samesite')
+# Validators Jack's StaticFile adds (documented in jack_runtime/static.py).
+JACK_ADDED_HEADERS = ('etag',)
 DRIVER_TIMEOUT = 600
 
 
@@ -255,27 +260,27 @@ def _header_map(headers: list[list[str]]) -> dict[str, str]:
     return found
 
 
-def _normalise_header(name: str, value: str, date: str | None) -> str:
+def _normalise_header(name: str, value: str, date: str | None, received: float | None) -> str:
     if name in ('content-type', 'cache-control', 'allow'):
         return re.sub(r'\s*([;,])\s*', r'\1 ', value.strip()).lower()
     if name == 'expires':
-        return _relative_date(value, date)
+        return _relative_date(value, date, received)
     return value
 
 
-def _relative_date(value: str, date: str | None) -> str:
+def _relative_date(value: str, date: str | None, received: float | None) -> str:
     try:
         when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
         return value  # "-1", "0": compared literally
     try:
-        base = parsedate_to_datetime(date).timestamp() if date else None
+        base = parsedate_to_datetime(date).timestamp() if date else received
     except (TypeError, ValueError):
-        base = None
+        base = received
     if base is None:
         return '<http-date>'
     # Minutes are coarse enough for two runs seconds apart.
-    return f'Date{round((when - base) / 60):+d}min'
+    return f'now{round((when - base) / 60):+d}min'
 
 
 def _cookie_attrs(attrs: dict[str, str]) -> dict[str, str]:
@@ -322,8 +327,9 @@ class SideView:
     def headers(self, result: dict[str, Any]) -> dict[str, str]:
         headers = _header_map(result['headers'])
         date = next((v for k, v in result['headers'] if k.lower() == 'date'), None)
+        received = result.get('received')
         return {
-            name: self.tokens.apply(_normalise_header(name, value, date))
+            name: self.tokens.apply(_normalise_header(name, value, date, received))
             for name, value in headers.items()
         }
 
@@ -367,6 +373,8 @@ def compare(
             differ(f'expected status {expected}', a['status'], b['status'])
         ha, hb = left.headers(a), right.headers(b)
         for name in sorted(set(ha) | set(hb)):
+            if name in JACK_ADDED_HEADERS and name not in ha:
+                continue
             if ha.get(name) != hb.get(name):
                 differ(_title(name), ha.get(name, '(absent)'), hb.get(name, '(absent)'))
         _compare_cookies(left, right, a, b, differ)

@@ -24,6 +24,7 @@ import inspect
 import json
 import os
 import sys
+import time
 import traceback
 from typing import Any, Callable
 
@@ -170,6 +171,7 @@ def replay(call: Callable, script: dict[str, Any]) -> list[dict[str, Any]]:
         environ = build_environ(request, state, where)
         try:
             status, reason, headers, body = call(environ)
+            received = time.time()
         except Exception:
             results.append({'label': where, 'crash': traceback.format_exc()})
             continue
@@ -183,6 +185,9 @@ def replay(call: Callable, script: dict[str, Any]) -> list[dict[str, Any]]:
             'reason': reason,
             'headers': headers,
             'body_b64': base64.b64encode(body).decode('ascii'),
+            # Jack leaves Date to the WSGI server; Expires is then compared
+            # against the time the response was received.
+            'received': received,
         })
     return results
 
@@ -192,12 +197,10 @@ def run(side: str, entry: str, tree: str, script_path: str) -> dict[str, Any]:
     tree = os.path.abspath(tree)
     sys.path.insert(0, tree)
     os.chdir(tree)
-    if side == 'original':
-        try:
-            from jackmigrate import legacy_ptl
-            legacy_ptl.install()
-        except ImportError:  # pragma: no cover - only without quixote
-            pass
+    # Inert unless the app enables Quixote's own PTL (a migrated tree has no
+    # .ptl files left); needed on both sides for original-vs-original runs.
+    from jackmigrate import legacy_ptl
+    legacy_ptl.install()
     obj, name = resolve_entry(side, entry)
     call, config = make_app(side, obj, name)
     results = replay(call, script)

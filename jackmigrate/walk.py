@@ -75,6 +75,7 @@ class BatchWalker:
         rules: Sequence[cst.CSTTransformer],
         on_statement_enter: Optional[Callable[[cst.CSTNode], None]] = None,
         on_statement_leave: Optional[Callable[[cst.CSTNode, NodeResult], NodeResult]] = None,
+        veto: Optional[Callable[[int, cst.CSTNode], bool]] = None,
     ) -> None:
         self.rules = list(rules)
         self.visits: dict[str, list[tuple[int, Visit]]] = {}
@@ -101,7 +102,10 @@ class BatchWalker:
         self.skipping: dict[int, cst.CSTNode] = {}
         self.on_statement_enter = on_statement_enter
         self.on_statement_leave = on_statement_leave
+        self.veto = veto
         self.changed = False
+        # indexes of rules whose leave_* changed something (for "did not converge")
+        self.changed_by: set[int] = set()
 
     def walk(self, module: cst.Module) -> cst.Module:
         result = self._walk(module)
@@ -139,7 +143,10 @@ class BatchWalker:
                     continue
                 new = fn(node, result)
                 if new is not result:
+                    if self.veto is not None and self.veto(i, node):
+                        continue
                     self.changed = True
+                    self.changed_by.add(i)
                     result = new
                     if type(result) is not node_cls:
                         break

@@ -35,10 +35,16 @@ stringify = str
 
 def _escape(s: str) -> str:
     """Escape the five HTML special characters of ``s`` (an exact str)."""
-    # Chained str.replace is the fastest pure-Python escaper for short strings: a
-    # replace that finds nothing returns its argument without copying.
-    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;"))
+    # Most text has nothing to escape: five `in` tests are cheaper than five replaces.
+    # The same test and chained replace are written out in the hot paths below (a
+    # function call costs as much as the escaping).
+    if "&" in s or "<" in s or ">" in s or '"' in s or "'" in s:
+        return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&quot;").replace("'", "&#39;"))
+    return s
+
+
+_object_new = object.__new__
 
 
 class htmltext:
@@ -51,7 +57,9 @@ class htmltext:
     __slots__ = ("s",)
 
     def __init__(self, s: Any) -> None:
-        self.s = str(s)
+        if type(s) is not str:
+            s = str(s)
+        self.s = s
 
     def __html__(self) -> str:
         return self.s
@@ -110,14 +118,19 @@ class htmltext:
 
     def __add__(self, other: Any) -> "htmltext":
         t = type(other)
-        if t is str:
-            return _new(self.s + _escape(other))
         if t is htmltext:
-            return _new(self.s + other.s)
-        trusted = _trusted_or_escaped(other)
-        if trusted is None:
-            return NotImplemented
-        return _new(self.s + trusted)
+            other = other.s
+        elif t is str:
+            if "&" in other or "<" in other or ">" in other or '"' in other or "'" in other:
+                other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                         .replace('"', "&quot;").replace("'", "&#39;"))
+        else:
+            other = _trusted_or_escaped(other)
+            if other is None:
+                return NotImplemented
+        h = _object_new(htmltext)
+        h.s = self.s + other
+        return h
 
     def __radd__(self, other: Any) -> "htmltext":
         if type(other) is str:
@@ -137,8 +150,24 @@ class htmltext:
         if "c" in s and s not in _percent_checked:
             _check_percent_format(s)
         if type(args) is tuple or isinstance(args, tuple):
-            return _new(s % tuple([_wraparg(a) for a in args]))
-        return _new(s % _wraparg(args))
+            wrapped = []
+            for a in args:
+                t = type(a)
+                if t is str:
+                    if "&" in a or "<" in a or ">" in a or '"' in a or "'" in a:
+                        a = (a.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                             .replace('"', "&quot;").replace("'", "&#39;"))
+                elif t is htmltext:
+                    a = a.s
+                elif t is not int and t is not float:
+                    a = _wraparg(a)
+                wrapped.append(a)
+            args = tuple(wrapped)
+        else:
+            args = _wraparg(args)
+        h = _object_new(htmltext)
+        h.s = s % args
+        return h
 
     def format(self, *args: Any, **kwargs: Any) -> "htmltext":
         """``str.format`` with every argument escaped; specs apply to the escaped text."""
@@ -148,12 +177,27 @@ class htmltext:
             guard = _plan_format(s)
         if guard:
             # A format spec is computed from arguments: numbers must refuse 'c' themselves.
-            wrap = _wraparg_guarded
+            args = [_wraparg_guarded(a) for a in args]
+            kwargs = {k: _wraparg_guarded(v) for k, v in kwargs.items()}
         else:
-            wrap = _wraparg
-        if kwargs:
-            kwargs = {k: wrap(v) for k, v in kwargs.items()}
-        return _new(s.format(*[wrap(a) for a in args], **kwargs))
+            wrapped = []
+            for a in args:
+                t = type(a)
+                if t is str:
+                    if "&" in a or "<" in a or ">" in a or '"' in a or "'" in a:
+                        a = (a.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                             .replace('"', "&quot;").replace("'", "&#39;"))
+                elif t is htmltext:
+                    a = a.s
+                elif t is not int and t is not float:
+                    a = _wraparg(a)
+                wrapped.append(a)
+            args = wrapped
+            if kwargs:
+                kwargs = {k: _wraparg(v) for k, v in kwargs.items()}
+        h = _object_new(htmltext)
+        h.s = s.format(*args, **kwargs)
+        return h
 
     def join(self, items: Iterable[Any]) -> "htmltext":
         """Join ``items`` (str, escaped, or htmltext) with this markup as the separator."""
@@ -161,10 +205,13 @@ class htmltext:
         append = parts.append
         for item in items:
             t = type(item)
-            if t is str:
-                append(_escape(item))
-            elif t is htmltext:
+            if t is htmltext:
                 append(item.s)
+            elif t is str:
+                if "&" in item or "<" in item or ">" in item or '"' in item or "'" in item:
+                    item = (item.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                            .replace('"', "&quot;").replace("'", "&#39;"))
+                append(item)
             else:
                 trusted = _trusted_or_escaped(item) if isinstance(item, (str, htmltext)) else None
                 if trusted is None:
@@ -173,7 +220,9 @@ class htmltext:
                     else:
                         raise TypeError("join() requires string arguments (got %r)" % (item,))
                 append(trusted)
-        return _new(self.s.join(parts))
+        h = _object_new(htmltext)
+        h.s = self.s.join(parts)
+        return h
 
     def startswith(self, s: Any) -> bool:
         return self.s.startswith(_quote_arg(s))
@@ -192,9 +241,6 @@ class htmltext:
 
     def capitalize(self) -> "htmltext":
         return _new(self.s.capitalize())
-
-
-_object_new = object.__new__
 
 
 def _new(s: str, _object_new: Any = _object_new, _cls: type = htmltext) -> htmltext:
@@ -260,12 +306,47 @@ def _wraparg(arg: Any) -> Any:
         if html is not None:
             return str(html())
         return _escape(str.__str__(arg))
-    if isinstance(arg, (int, float)):
+    if t is bool:
         return arg
     html = getattr(arg, "__html__", None)
     if html is not None:
         return str(html())
+    if isinstance(arg, (int, float)):
+        # A subclass may print anything (Quixote passes it through unescaped).
+        return _NumberWrapper(arg)
     return _QuoteWrapper(arg)
+
+
+class _NumberWrapper:
+    """A number of a subclass of int/float: usable by %d/%f, escaped by %s/%r/format."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __index__(self) -> int:
+        return self.value.__index__()
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __str__(self) -> str:
+        return _escape(str(self.value))
+
+    def __repr__(self) -> str:
+        return _escape(repr(self.value))
+
+    def __format__(self, spec: str) -> str:
+        if spec[-1:] == "c":
+            raise ValueError("the 'c' format type is not allowed in htmltext formatting")
+        return _escape(format(self.value, spec))
+
+    def __getattr__(self, name: str) -> Any:
+        return _wraparg(getattr(self.value, name))
 
 
 class _NumberGuard:
@@ -366,7 +447,12 @@ def htmlescape(s: Any) -> htmltext:
     anything else ``str()``-ed with ``& < > " '`` escaped."""
     t = type(s)
     if t is str:
-        return _new(_escape(s))
+        if "&" in s or "<" in s or ">" in s or '"' in s or "'" in s:
+            s = (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                 .replace('"', "&quot;").replace("'", "&#39;"))
+        h = _object_new(htmltext)
+        h.s = s
+        return h
     if t is htmltext or isinstance(s, htmltext):
         return s
     html = getattr(s, "__html__", None)
@@ -395,26 +481,28 @@ class TemplateIO:
 
     def __iadd__(self, other: Any) -> "TemplateIO":
         t = type(other)
-        if t is str:
-            if self.html:
+        if t is htmltext:
+            self.data.append(other.s)
+        elif t is str:
+            if self.html and ("&" in other or "<" in other or ">" in other or '"' in other
+                              or "'" in other):
                 other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                          .replace('"', "&quot;").replace("'", "&#39;"))
             self.data.append(other)
-        elif t is htmltext:
-            self.data.append(other.s)
         elif other is not None:
             self.data.append(self._text(other))
         return self
 
     def __call__(self, other: Any) -> None:
         t = type(other)
-        if t is str:
-            if self.html:
+        if t is htmltext:
+            self.data.append(other.s)
+        elif t is str:
+            if self.html and ("&" in other or "<" in other or ">" in other or '"' in other
+                              or "'" in other):
                 other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                          .replace('"', "&quot;").replace("'", "&#39;"))
             self.data.append(other)
-        elif t is htmltext:
-            self.data.append(other.s)
         elif other is not None:
             self.data.append(self._text(other))
 

@@ -43,7 +43,7 @@ from typing import Any, Iterator, MutableMapping
 
 from ..context import get_app, get_cookie, get_param, get_request, get_response, get_session
 from .store import (
-    MemoryStore, RedisStore, SessionStore, SessionStoreUnavailable, SqliteStore,
+    MemoryStore, PickleStore, RedisStore, SessionStore, SessionStoreUnavailable, SqliteStore,
 )
 
 __all__ = [
@@ -55,6 +55,8 @@ __all__ = [
 log = logging.getLogger("jack_runtime.session")
 
 CSRF_TOKEN_NAME = "csrf_token"
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 # Ids Jack and Quixote generate are 22 URL-safe base64 characters (128 bits); ids written by
 # applications' own _make_session_id() may be longer. Anything else in the cookie is junk.
@@ -74,13 +76,14 @@ class _RequestState:
     """What a store-based manager remembers about one request's session (kept on the request,
     never in the session, so nothing of it is pickled)."""
 
-    __slots__ = ("session", "user", "snapshot", "lock_id", "lock", "failed", "finalizer",
-                 "__weakref__")
+    __slots__ = ("session", "user", "snapshot", "pending", "lock_id", "lock", "failed",
+                 "finalizer")
 
     def __init__(self) -> None:
         self.session: Any = None
         self.user: Any = None
         self.snapshot: bytes | None = None
+        self.pending: bytes | None = None
         self.lock_id: str | None = None
         self.lock: "_SessionLock | None" = None
         self.failed = False
@@ -189,7 +192,15 @@ class BaseSessionManager:
     def __setitem__(self, session_id: str, session: "Session") -> None:
         assert session.id is not None, "session ID not set"
         assert session_id == session.id, "session ID mismatch"
-        self.store.save_session(session)
+        state = _state(create=False)
+        store = self.store
+        if (state is not None and state.pending is not None and state.session is session
+                and isinstance(store, PickleStore)):
+            # maintain_session() has just pickled it to see whether it changed
+            data, state.pending = state.pending, None
+            store.save(session_id, data)
+        else:
+            store.save_session(session)
 
     def __delitem__(self, session_id: str) -> None:
         self.store.delete_session(session_id)
@@ -233,11 +244,20 @@ class BaseSessionManager:
         state = _state(create=True)
         if session_id is not None:
             self._acquire(state, session_id)
-            session = self.get(session_id)
+            store = self.store
+            if isinstance(store, PickleStore) and type(self).get is BaseSessionManager.get:
+                # the stored pickle is the snapshot: no second pickling to compare against
+                data = store.load(session_id)
+                if data is not None:
+                    session = store.decode(session_id, data)
+                    if session is not None:
+                        state.snapshot = data
+            else:
+                session = self.get(session_id)
+                if session is not None:
+                    state.snapshot = _snapshot(session, store)
         if session is None:
             session = self.new_session(None)
-        else:
-            state.snapshot = _snapshot(session)
         state.session = session
         state.user = session.user
         session._set_access_time(self.ACCESS_TIME_RESOLUTION)
@@ -272,7 +292,7 @@ class BaseSessionManager:
             self.set_session_cookie(session.id)
         elif _user_changed(session):
             self._rotate_session_id(session)
-        elif session.is_dirty() or _changed_since_load(session):
+        elif session.is_dirty() or _changed_since_load(session, self.store):
             self[session.id] = session
 
     def _rotate_session_id(self, session: "Session") -> None:
@@ -315,27 +335,18 @@ class BaseSessionManager:
     def _acquire(self, state: _RequestState, session_id: str) -> None:
         if state.lock is not None:  # get_session() called twice in one request
             return
-        guard = self.__dict__.get("_locks_guard")
-        if guard is None:
-            guard = self.__dict__.setdefault("_locks_guard", threading.Lock())
-        with guard:
-            locks = self.__dict__.setdefault("_locks", {})
-            entry = locks.get(session_id)
-            if entry is None:
-                entry = locks[session_id] = _SessionLock()
-            entry.users += 1
+        entry = _lock_entry(session_id)
         if not entry.lock.acquire(timeout=self.SESSION_LOCK_TIMEOUT):
             log.warning("session %s...: another request held it for over %ss; going on "
                         "without waiting", session_id[:6], self.SESSION_LOCK_TIMEOUT)
-            self._forget_lock(session_id, entry)
+            _forget_lock(session_id, entry)
             return
         state.lock_id = session_id
         state.lock = entry
         # If the App never finishes this request (Quixote's own lifecycle skips the finish on
         # its missing-slash redirect), the lock goes when the request object does.
-        request = get_request()
         try:
-            state.finalizer = weakref.finalize(request, self._release_entry, session_id, entry)
+            state.finalizer = weakref.finalize(get_request(), _release_lock, session_id, entry)
         except TypeError:  # a request class without __weakref__: rely on the finish hooks
             state.finalizer = None
 
@@ -347,17 +358,35 @@ class BaseSessionManager:
         if state.finalizer is not None:
             state.finalizer.detach()
             state.finalizer = None
-        self._release_entry(session_id, entry)
+        _release_lock(session_id, entry)
 
-    def _release_entry(self, session_id: str, entry: _SessionLock) -> None:
-        entry.lock.release()
-        self._forget_lock(session_id, entry)
 
-    def _forget_lock(self, session_id: str, entry: _SessionLock) -> None:
-        with self.__dict__["_locks_guard"]:
-            entry.users -= 1
-            if entry.users == 0:
-                self.__dict__["_locks"].pop(session_id, None)
+# One lock per session id currently in use in this process. Ids are 128-bit random, so the
+# table is process-wide (two Apps sharing a store share the locks, as they should) and the
+# managers hold no lock objects (they must stay picklable: Durus keeps its manager in the DB).
+_LOCKS: dict[str, _SessionLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_entry(session_id: str) -> _SessionLock:
+    with _LOCKS_GUARD:
+        entry = _LOCKS.get(session_id)
+        if entry is None:
+            entry = _LOCKS[session_id] = _SessionLock()
+        entry.users += 1
+    return entry
+
+
+def _forget_lock(session_id: str, entry: _SessionLock) -> None:
+    with _LOCKS_GUARD:
+        entry.users -= 1
+        if entry.users == 0 and _LOCKS.get(session_id) is entry:
+            del _LOCKS[session_id]
+
+
+def _release_lock(session_id: str, entry: _SessionLock) -> None:
+    entry.lock.release()
+    _forget_lock(session_id, entry)
 
 
 def _state(create: bool) -> _RequestState | None:
@@ -371,18 +400,21 @@ def _state(create: bool) -> _RequestState | None:
     return state
 
 
-def _snapshot(session: "Session") -> bytes | None:
+def _snapshot(session: "Session", store: Any = None) -> bytes | None:
     try:
-        return pickle.dumps(session, pickle.HIGHEST_PROTOCOL)
+        if isinstance(store, PickleStore):
+            return store.dumps(session)  # comparable with what the store holds
+        return pickle.dumps(session, _PROTOCOL)
     except Exception:  # a store of live, unpicklable objects: is_dirty() decides, as in Quixote
         return None
 
 
-def _changed_since_load(session: "Session") -> bool:
+def _changed_since_load(session: "Session", store: Any) -> bool:
     state = _state(create=False)
     if state is None or state.session is not session or state.snapshot is None:
         return False
-    return _snapshot(session) != state.snapshot
+    state.pending = _snapshot(session, store)
+    return state.pending != state.snapshot
 
 
 def _user_changed(session: "Session") -> bool:
@@ -452,13 +484,16 @@ class SessionManager(BaseSessionManager):
         BaseSessionManager.start_request(self)
 
     def get_session(self) -> "Session":
-        # Quixote's lookup plus Jack's state (for id rotation); live objects need no snapshot
-        # and no lock.
+        # Quixote's lookup plus Jack's state (for id rotation and the per-session lock);
+        # live objects need no snapshot.
         session_id = self._get_session_id(_config())
-        session = self.get(session_id) if session_id is not None else None
+        state = _state(create=True)
+        session = None
+        if session_id is not None:
+            self._acquire(state, session_id)
+            session = self.get(session_id)
         if session is None:
             session = self.new_session(None)
-        state = _state(create=True)
         state.session = session
         state.user = session.user
         session._set_access_time(self.ACCESS_TIME_RESOLUTION)

@@ -46,7 +46,10 @@ What the engine guarantees and expects:
 * Every construct a rule meets ends in exactly one bucket (see :class:`Bucket`) and
   must be reported with one of ``self.rewritten``, ``self.mark`` (inserts a
   ``# TODO(jackmigrate JMnnn): ...`` comment above the enclosing statement, exactly once,
-  even across runs), ``self.shim`` or ``self.unsupported``.  Report against a node of
+  even across runs), ``self.shim`` or ``self.unsupported``.  Call ``mark`` from a
+  ``visit_*``/``leave_*`` of the node or of a node inside the same statement, and call it
+  again on every run while the construct is there (the comment is not duplicated; the
+  finding is what ``--check`` counts).  Report against a node of
   the tree you were given (``original_node`` in ``leave_*``): positions are computed
   lazily, only for files that have findings.
 * A rule must converge: running it on its own output changes nothing.  The test harness
@@ -57,7 +60,11 @@ What the engine guarantees and expects:
   the pass; ``self.remove_import(module, name)`` removes that binding from the file's
   import statements (call it only when you removed every use).
 * ``self.ctx.qualify(expr)`` resolves a Name/Attribute chain through the file's imports
-  to a dotted name ("quixote.publish.Publisher"), or None.
+  to a dotted name ("quixote.publish.Publisher"), or None.  ``self.ctx.quixote_bases(expr)``
+  gives the Quixote classes a class expression derives from across the whole project
+  (``self.ctx.index`` is the :class:`jackmigrate.project.ProjectIndex`: classes, entry
+  points); set ``index_markers = True`` so the rule also runs on files that mention such a
+  project class without mentioning quixote.
 * ``jackmigrate.targets`` is the one table mapping Quixote names to Jack names; use it
   rather than hard-coding ``jack_runtime`` paths.
 
@@ -121,8 +128,9 @@ class Bucket(str, enum.Enum):
     MARKED = "marked"  # left in place with a TODO(jackmigrate JMnnn) comment
     SHIM = "shim"  # keeps working through jack_runtime.compat
     UNSUPPORTED = "unsupported"  # reported with a reason, nothing done
-    # Not constructs: engine diagnostics (failed files, unused suppressions).
-    ERROR = "error"
+    # Not constructs: engine diagnostics.
+    ERROR = "error"  # the file could not be processed (left untouched)
+    NOTICE = "notice"  # e.g. a suppression comment that suppressed nothing
 
 
 @dataclass(frozen=True)
@@ -205,6 +213,8 @@ class FileContext:
         self.is_ptl = is_ptl
         # Text of the file as this pass sees it (after any text-level conversion).
         self.source = source
+        # Ids of the rules selected for this file (e.g. to tell "not selected" apart).
+        self.rule_ids: tuple[str, ...] = ()
         # local name -> dotted name, from every import statement in the file.
         self.bindings: dict[str, str] = {}
         # (rule id, node or (line, col), bucket, message, reason)
@@ -233,6 +243,29 @@ class FileContext:
             return None
         parts.append(base)
         return ".".join(reversed(parts))
+
+
+    def quixote_bases(self, node: cst.BaseExpression) -> tuple[str, ...]:
+        """Quixote classes that a class expression (e.g. a base in ``class X(Base):``)
+        is or derives from, across the project: ``("quixote.directory.Directory",)``
+        for ``Directory`` imported from quixote, or for ``Base`` imported from another
+        module of the app whose class derives from it.  Empty when unknown."""
+        name = self.qualify(node)
+        if name is None:
+            parts: list[str] = []
+            while isinstance(node, cst.Attribute):
+                parts.append(node.attr.value)
+                node = node.value
+            if not isinstance(node, cst.Name):
+                return ()
+            parts.append(node.value)
+            local = ".".join(reversed(parts))
+            name = f"{self.module_name}.{local}" if self.module_name else local
+        if name == "quixote" or name.startswith("quixote."):
+            return (name,)
+        if self.index is None:
+            return ()
+        return self.index.quixote_bases(name)
 
 
 def todo_comment(rule_id: str, message: str) -> str:

@@ -1,0 +1,579 @@
+"""Per-file migration and the process pool over files.
+
+A file goes: bytes -> file-level opt-out and prefilter (no marker: not even decoded) ->
+decode (cookie/UTF-8, BOM) -> text-level rules (PTL conversion) -> libcst parse ->
+passes of the rule layers until nothing changes (capped) -> validation (CPython compile
+of the new text for the target Python) -> FileResult with old/new text, new path and
+findings.  Any failure yields a FileResult carrying one error finding; nothing raises
+out of :func:`migrate_bytes`.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Callable, Iterable, Iterator, Optional, Sequence
+
+import libcst as cst
+
+from jackmigrate.imports import add_imports, collect_bindings, remove_imports
+from jackmigrate.positions import LineMap, code_with_positions
+from jackmigrate.rules import all_rules, get_rule, layers
+from jackmigrate.rules.base import Bucket, FileContext, Finding, Rule, todo_comment
+from jackmigrate.source import (
+    SKIP_FILE_RE,
+    SourceError,
+    SourceText,
+    decode_source,
+    encode_source,
+    python2_reason,
+    suppressions,
+)
+from jackmigrate.walk import BatchWalker
+
+__all__ = [
+    "FileResult",
+    "Options",
+    "migrate_bytes",
+    "migrate_source",
+    "run_files",
+    "MAX_PASSES",
+    "PARSE_ERROR",
+    "PY2_ERROR",
+    "UNUSED_SUPPRESSION",
+]
+
+MAX_PASSES = 10
+RESIDUAL = "JM090"
+UNUSED_SUPPRESSION = "JM091"
+PY2_ERROR = "JM098"
+PARSE_ERROR = "JM099"
+
+
+@dataclass
+class Options:
+    """What the workers need to process a file: plain data, cheap to pickle."""
+
+    rule_ids: tuple[str, ...]
+    target_python: tuple[int, int] = (3, 11)
+    root: str = "."
+    # per-path rule ignores from the configuration: (glob, rule ids)
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass
+class FileResult:
+    path: str  # relative to the root, as displayed
+    new_path: Optional[str] = None  # set when the file is renamed (.ptl -> .py)
+    old_text: Optional[str] = None
+    new_text: Optional[str] = None
+    new_bytes: Optional[bytes] = None
+    findings: list[Finding] = field(default_factory=list)
+    error: Optional[Finding] = None
+    skipped: bool = False  # prefilter or opt-out: not parsed
+    passes: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and (
+            (self.new_text is not None and self.new_text != self.old_text) or self.new_path is not None
+        )
+
+    @property
+    def out_path(self) -> str:
+        return self.new_path or self.path
+
+
+def _error(path: str, rule: str, message: str, line: int = 0, column: int = 0) -> FileResult:
+    finding = Finding(rule, Bucket.ERROR, message, path, line, column, line, column)
+    return FileResult(path, error=finding, findings=[finding])
+
+
+def _rules_for(opts: Options, path: str) -> list[type[Rule]]:
+    ids = set(opts.rule_ids)
+    for pattern, ignored in opts.per_path_ignores:
+        if PurePath(path).match(pattern):
+            ids -= {i for i in ids if any(i.startswith(p) for p in ignored)}
+    registry = all_rules()
+    return [registry[i] for i in sorted(ids) if i in registry]
+
+
+def prefilter(path: str, data: bytes, rules: Sequence[type[Rule]], index_markers: Sequence[str]) -> bool:
+    """True when the file may need a rule: a ``.ptl`` file, or one containing a marker of a
+    selected rule.  Works on bytes: non-matching files are never decoded or parsed."""
+    if path.endswith(".ptl"):
+        return True
+    wanted: set[bytes] = set()
+    for rule in rules:
+        wanted.update(m.encode() for m in rule.markers)
+        if rule.index_markers:
+            wanted.update(m.encode() for m in index_markers)
+    return any(m in data for m in wanted)
+
+
+def migrate_bytes(
+    path: str,
+    data: bytes,
+    opts: Options,
+    index: object = None,
+) -> FileResult:
+    """Migrate one file's bytes.  ``path`` is used for messages, suffix checks and the
+    module name; nothing is read from or written to disk."""
+    rules = _rules_for(opts, path)
+    index_markers: Sequence[str] = getattr(index, "markers", ()) or ()
+    if not prefilter(path, data, rules, index_markers):
+        return FileResult(path, skipped=True)
+    if SKIP_FILE_RE.search(data.decode("latin-1")):
+        return FileResult(path, skipped=True)
+    try:
+        src = decode_source(data)
+    except SourceError as exc:
+        return _error(path, PARSE_ERROR, exc.message, exc.line, exc.column)
+    try:
+        result = _migrate_text(path, src, rules, opts, index, index_markers)
+    except SourceError as exc:
+        return _error(path, PARSE_ERROR, exc.message, exc.line, exc.column)
+    except Exception as exc:  # a rule bug must not stop the run
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = next((f"{f.filename}:{f.lineno}" for f in reversed(tb) if "jackmigrate" in f.filename), "")
+        return _error(path, PARSE_ERROR, f"internal error ({type(exc).__name__}: {exc}) at {where}")
+    if result.error is None and result.new_text is not None and result.changed:
+        try:
+            result.new_bytes = encode_source(result.new_text, src)
+        except SourceError as exc:
+            return _error(path, PARSE_ERROR, exc.message, exc.line)
+    return result
+
+
+def migrate_source(
+    source: str,
+    path: str = "example.py",
+    rules: Optional[Iterable[str | type[Rule]]] = None,
+    *,
+    index: object = None,
+    target_python: tuple[int, int] = (3, 11),
+) -> FileResult:
+    """Convenience for tests and the example harness: migrate a text with the given
+    rules (ids, names or classes; default all) without the prefilter."""
+    if rules is None:
+        ids = tuple(all_rules())
+    else:
+        ids = tuple(r.id if isinstance(r, type) else get_rule(r).id for r in rules)
+    opts = Options(rule_ids=ids, target_python=target_python)
+    chosen = _rules_for(opts, path)
+    src = SourceText(source, "utf-8", False)
+    try:
+        return _migrate_text(path, src, chosen, opts, index, getattr(index, "markers", ()) or (), force=True)
+    except SourceError as exc:
+        return _error(path, PARSE_ERROR, exc.message, exc.line, exc.column)
+
+
+def _module_name(path: str, opts: Options, index: object) -> str:
+    finder: Optional[Callable[[str], str]] = getattr(index, "module_name_for", None)
+    if finder is not None:
+        return finder(path)
+    p = PurePath(path)
+    parts = list(p.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(x for x in parts if x not in ("", ".", ".."))
+
+
+def _migrate_text(
+    path: str,
+    src: SourceText,
+    rules: Sequence[type[Rule]],
+    opts: Options,
+    index: object,
+    index_markers: Sequence[str],
+    force: bool = False,
+) -> FileResult:
+    original = src.text
+    text = original
+    module_name = _module_name(path, opts, index)
+    is_ptl = path.endswith(".ptl")
+    findings: list[Finding] = []
+    new_path: Optional[str] = None
+    applicable = [r for r in rules if force or r.applies_to(path, original, index_markers)]
+    if force:
+        applicable = [r for r in applicable if r.suffixes is None or PurePath(path).suffix in r.suffixes]
+
+    # Text-level rules (the PTL converter) run first, in layer order.
+    for layer in layers(applicable):
+        for rule_cls in layer:
+            if not rule_cls.has_text_hook():
+                continue
+            ctx = FileContext(path, target_python=opts.target_python, index=index,  # type: ignore[arg-type]
+                              module_name=module_name, is_ptl=is_ptl, source=text)
+            rule = rule_cls(ctx)
+            converted = rule.convert_source(text)
+            for rid, where, bucket, message, reason in ctx.pending:
+                line, col = where if isinstance(where, tuple) else (0, 0)
+                findings.append(Finding(rid, bucket, message, path, line, col, line, col, reason))
+            if converted != text:
+                text = converted
+                if rule_cls.rename_suffix:
+                    new_path = str(PurePath(path).with_suffix(rule_cls.rename_suffix))
+    tree_rules = [r for r in applicable if not (r.has_text_hook() and not _has_tree_work(r))]
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        line, col = exc.raw_line, exc.raw_column
+        py2 = python2_reason(text, line) if text is original else None
+        if py2 is not None:
+            raise SourceError(
+                f"Python 2 source ({py2[1]} on line {py2[0]}): convert it to Python 3 first "
+                "(e.g. with python-modernize or 2to3), then run jackmigrate",
+                py2[0],
+            )
+        what = "after PTL conversion: " if text is not original else ""
+        raise SourceError(f"cannot parse {what}{exc.message}", line, col)
+
+    layered = layers(tree_rules)
+    sup_text = text
+    passes = 0
+    pass_findings: list[tuple[cst.Module, list[tuple[str, cst.CSTNode | tuple[int, int], Bucket, str, Optional[str]]]]] = []
+    rewritten_before: list[tuple[cst.Module, list]] = []
+    used_suppressions: set[tuple[int, str]] = set()
+    last_changed: set[str] = set()
+    current_code = text
+    while True:
+        passes += 1
+        if passes > MAX_PASSES:
+            raise SourceError(
+                f"did not converge after {MAX_PASSES} passes; rules still changing the file: "
+                + ", ".join(sorted(last_changed))
+            )
+        pass_input = module
+        pending: list = []
+        changed_ids: set[str] = set()
+        sup = suppressions(pass_input.code) if "jackmigrate:" in text else {}
+        spans = _all_spans(pass_input) if sup else {}
+        for layer in layered:
+            bindings = collect_bindings(module, module_name)
+            ctx = FileContext(path, target_python=opts.target_python, index=index,  # type: ignore[arg-type]
+                              module_name=module_name, is_ptl=is_ptl, source=text)
+            ctx.bindings = bindings
+            ctx.rule_ids = tuple(r.id for r in rules)
+            instances = [cls(ctx) for cls in layer]
+            if sup and module is not pass_input:
+                spans = _all_spans(module)
+                sup = suppressions(module.code)
+            veto = _make_veto(instances, spans, sup, used_suppressions) if sup else None
+            marker = _Marker(ctx, veto_node=(lambda rid, n: veto(_index_of(instances, rid), n)) if veto else None)
+            walker = BatchWalker(instances, marker.enter, marker.leave, veto)
+            before = module
+            module = walker.walk(module)
+            changed_ids |= {instances[i].id for i in walker.changed_by}
+            for rule in instances:
+                if rule.has_module_hook():
+                    out = rule.transform_module(module)
+                    if out is not module:
+                        changed_ids.add(rule.id)
+                        module = out
+            module = marker.flush(module)
+            if ctx.imports_to_remove:
+                out = remove_imports(module, ctx.imports_to_remove)
+                if out.code != module.code:
+                    module = out
+            if ctx.imports_to_add:
+                out = add_imports(module, ctx.imports_to_add)
+                if out is not module:
+                    module = out
+            if module is not before and marker.added:
+                changed_ids.add("TODO markers")
+            pending.extend((before, p) for p in ctx.pending)
+        pass_findings.append((pass_input, pending))
+        if module is pass_input:
+            break
+        # Rules may rebuild nodes without changing them: compare the code, not the tree.
+        code = module.code
+        if code == current_code:
+            break
+        current_code = code
+        last_changed = changed_ids or {"(imports)"}
+    new_text = current_code
+    final_text = new_text
+
+    if new_text != original:
+        _validate(new_text, path, opts.target_python)
+
+    # Positions: rewritten constructs from every pass (in that pass's text), the state
+    # constructs (marked/shim/unsupported) from the last pass only (the final text).
+    old_lines = original.splitlines(keepends=True)
+    final_lines = final_text.splitlines(keepends=True)
+    linemap_final = LineMap(old_lines, final_lines) if final_text != original else None
+    last_index = len(pass_findings) - 1
+    for k, (_, pending) in enumerate(pass_findings):
+        by_tree: dict[int, list] = {}
+        for tree, item in pending:
+            rid, node, bucket, message, reason = item
+            if bucket is Bucket.REWRITTEN or k == last_index:
+                by_tree.setdefault(id(tree), [tree, []])[1].append(item)
+        for tree, items in by_tree.values():
+            nodes = [it[1] for it in items if isinstance(it[1], cst.CSTNode)]
+            tree_text, spans = code_with_positions(tree, nodes) if nodes else (None, {})
+            lmap = None
+            if tree_text is not None and tree_text != original:
+                lmap = linemap_final if tree_text == final_text else LineMap(old_lines, tree_text.splitlines(keepends=True))
+            sup = suppressions(tree_text) if tree_text is not None and "jackmigrate:" in tree_text else {}
+            for rid, node, bucket, message, reason in items:
+                if isinstance(node, tuple):
+                    sl, sc, el, ec = node[0], node[1], node[0], node[1]
+                else:
+                    sl, sc, el, ec = spans.get(id(node), (0, 0, 0, 0))
+                    if sup and _suppressed(sup, sl, el, rid):
+                        used_suppressions.add((sl if sl in sup else el, rid))
+                        continue
+                    if lmap is not None and sl:
+                        n_sl, n_el = lmap.to_old(sl), lmap.to_old(el)
+                        if n_el < n_sl:
+                            n_el = n_sl
+                        sl, el = n_sl, n_el
+                findings.append(Finding(rid, bucket, message, path, sl, sc, el, ec, reason))
+
+    # A residual reference on a line that another rule already reported is the same
+    # construct: count it once.
+    state_lines = {(f.line) for f in findings if f.rule != RESIDUAL and f.bucket is not Bucket.REWRITTEN}
+    findings = [f for f in findings if not (f.rule == RESIDUAL and f.line in state_lines)]
+
+    # Unused suppressions (judged on the final text, where the comments now live).
+    final_sup = suppressions(final_text) if "jackmigrate:" in final_text else {}
+    if final_sup:
+        used_lines = {line for line, _ in used_suppressions}
+        lmap = linemap_final
+        for line, ids in sorted(final_sup.items()):
+            old_line = lmap.to_old(line) if lmap else line
+            if ids is None:
+                if line not in used_lines:
+                    findings.append(Finding(UNUSED_SUPPRESSION, Bucket.NOTICE,
+                                            "unused suppression: nothing to ignore on this line",
+                                            path, old_line, 0, old_line, 0))
+                continue
+            for rid in sorted(ids):
+                if (line, rid) not in used_suppressions:
+                    findings.append(Finding(UNUSED_SUPPRESSION, Bucket.NOTICE,
+                                            f"unused suppression of {rid}", path, old_line, 0, old_line, 0))
+
+    # Edits: each rewritten finding carries the hunk(s) that implement it.
+    if linemap_final is not None:
+        for f in findings:
+            if f.bucket is Bucket.REWRITTEN and f.line:
+                hunk = linemap_final.hunk_for_old_line(f.line, final_lines)
+                if hunk is not None:
+                    f.edits = [hunk]
+    findings.sort(key=lambda f: (f.line, f.column, f.rule))
+    return FileResult(
+        path,
+        new_path=new_path,
+        old_text=original,
+        new_text=final_text,
+        findings=findings,
+        passes=passes,
+    )
+
+
+def _has_tree_work(rule: type[Rule]) -> bool:
+    # A text-level rule may also define visit_/leave_ methods or transform_module.
+    if rule.has_module_hook():
+        return True
+    return any(
+        (a.startswith("visit_") or a.startswith("leave_")) and getattr(rule, a) is not getattr(cst.CSTTransformer, a, None)
+        for a in dir(rule)
+    )
+
+
+def _index_of(instances: Sequence[Rule], rid: str) -> int:
+    for i, r in enumerate(instances):
+        if r.id == rid:
+            return i
+    return -1
+
+
+def _all_spans(module: cst.Module) -> dict[int, tuple[int, int, int, int]]:
+    nodes: list[cst.CSTNode] = []
+
+    class _Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nodes.append(node)
+            return True
+
+    module.visit(_Collect())
+    return code_with_positions(module, nodes)[1]
+
+
+def _suppressed(sup: dict, start: int, end: int, rid: str) -> bool:
+    for line in (start, end) if start != end else (start,):
+        if line in sup:
+            ids = sup[line]
+            if ids is None or rid in ids:
+                return True
+    return False
+
+
+def _make_veto(instances: Sequence[Rule], spans: dict, sup: dict, used: set) -> Callable[[int, cst.CSTNode], bool]:
+    def veto(i: int, node: cst.CSTNode) -> bool:
+        if i < 0:
+            return False
+        span = spans.get(id(node))
+        if span is None:
+            return False
+        sl, el = span[0], span[2]
+        if isinstance(node, cst.BaseCompoundStatement):
+            body = getattr(node, "body", None)
+            body_span = spans.get(id(body)) if body is not None else None
+            el = body_span[0] if body_span else sl
+        rid = instances[i].id
+        for line in range(sl, el + 1):
+            ids = sup.get(line, frozenset())
+            if ids is None or rid in ids:
+                used.add((line, rid))
+                return True
+        return False
+
+    return veto
+
+
+class _Marker:
+    """Attaches TODO comments requested by rules to the statement enclosing the node
+    (the innermost statement open when the rule called ``mark``)."""
+
+    def __init__(self, ctx: FileContext, veto_node: Optional[Callable[[str, cst.CSTNode], bool]]) -> None:
+        self.ctx = ctx
+        self.stack: list[int] = []
+        self.veto_node = veto_node
+        self.added = 0
+        self.orphans: list[tuple[str, str]] = []
+
+    def enter(self, node: cst.CSTNode) -> None:
+        self.stack.append(len(self.ctx.marks))
+
+    def leave(self, original: cst.CSTNode, result):  # type: ignore[no-untyped-def]
+        start = self.stack.pop()
+        mine = self.ctx.marks[start:]
+        if not mine:
+            return result
+        del self.ctx.marks[start:]
+        texts = []
+        for rid, node, message in mine:
+            if self.veto_node is not None and self.veto_node(rid, node):
+                continue
+            t = todo_comment(rid, message)
+            if t not in texts:
+                texts.append(t)
+        if not texts:
+            return result
+        target = result.nodes[0] if isinstance(result, cst.FlattenSentinel) else result
+        if not isinstance(target, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            return result
+        existing = {ln.comment.value.strip() for ln in target.leading_lines if ln.comment is not None}
+        new_lines = [cst.EmptyLine(comment=cst.Comment(t)) for t in texts if t not in existing]
+        if not new_lines:
+            return result
+        self.added += len(new_lines)
+        updated = target.with_changes(leading_lines=[*target.leading_lines, *new_lines])
+        if isinstance(result, cst.FlattenSentinel):
+            return cst.FlattenSentinel([updated, *result.nodes[1:]])
+        return updated
+
+    def flush(self, module: cst.Module) -> cst.Module:
+        # Marks made outside any statement (e.g. from leave_Module) go to the file top.
+        if not self.ctx.marks:
+            return module
+        texts = []
+        for rid, node, message in self.ctx.marks:
+            t = todo_comment(rid, message)
+            if t not in texts:
+                texts.append(t)
+        self.ctx.marks.clear()
+        existing = {ln.comment.value.strip() for ln in module.header if ln.comment is not None}
+        new = [cst.EmptyLine(comment=cst.Comment(t)) for t in texts if t not in existing]
+        if not new:
+            return module
+        self.added += len(new)
+        return module.with_changes(header=[*module.header, *new])
+
+
+def _validate(text: str, path: str, target: tuple[int, int]) -> None:
+    """The migrated text must parse and compile for the target Python."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, filename=path, feature_version=target)
+            compile(tree, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise SourceError(
+            f"the migrated code does not compile for Python {target[0]}.{target[1]}: {exc.msg} "
+            f"(file left untouched; please report this)",
+            exc.lineno or 0,
+            (exc.offset or 1) - 1,
+        ) from None
+
+
+# ---------------------------------------------------------------------------
+# Many files: serial or over a process pool.
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(opts: Options, index: object) -> None:
+    _WORKER["opts"] = opts
+    _WORKER["index"] = index
+    all_rules()  # import the rule modules once per worker
+
+
+def _work(chunk: list[tuple[str, str]]) -> list[FileResult]:
+    opts = _WORKER["opts"]
+    index = _WORKER["index"]
+    return [_process_path(display, real, opts, index) for display, real in chunk]  # type: ignore[arg-type]
+
+
+def _process_path(display: str, real: str, opts: Options, index: object) -> FileResult:
+    try:
+        with open(real, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return _error(display, PARSE_ERROR, f"cannot read: {exc.strerror or exc}")
+    return migrate_bytes(display, data, opts, index)
+
+
+def run_files(
+    files: Sequence[tuple[str, str]],
+    opts: Options,
+    index: object = None,
+    jobs: int = 1,
+    on_result: Optional[Callable[[FileResult], None]] = None,
+) -> list[FileResult]:
+    """Migrate (display path, real path) pairs; results in input order.  Workers get the
+    options (rule ids, not rule objects) and the index once, then chunks of paths."""
+    results: list[FileResult] = []
+    jobs = max(1, min(jobs, len(files), 61 if os.name == "nt" else 1 << 16))
+    if jobs == 1:
+        for display, real in files:
+            res = _process_path(display, real, opts, index)
+            results.append(res)
+            if on_result:
+                on_result(res)
+        return results
+    chunks = list(_chunks(list(files), jobs))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(opts, index)) as pool:
+        for batch in pool.map(_work, chunks):
+            for res in batch:
+                results.append(res)
+                if on_result:
+                    on_result(res)
+    return results
+
+
+def _chunks(items: list, jobs: int) -> Iterator[list]:
+    # Small chunks keep both workers busy until the end and the progress bar moving;
+    # large enough that pickling overhead stays negligible.
+    size = max(1, min(32, len(items) // (jobs * 8) or 1))
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,317 @@
+"""The whole-app index, built before the rules run and shared with them.
+
+It answers the cross-module questions a per-file rule cannot: which classes derive
+(through any chain of project modules and re-exports) from Quixote classes, and where the
+entry points are (publisher factories, server ``run`` calls, WSGI adapters, ``__main__``
+blocks).  It uses CPython's ``ast`` (a C parser, an order of magnitude faster than
+libcst) and reads only files that can matter: those mentioning ``quixote`` and, round
+after round, those mentioning a class or module found in an earlier round.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Iterable, Mapping, Optional
+
+from jackmigrate.targets import is_quixote
+
+__all__ = ["ClassInfo", "EntryPoint", "ProjectIndex", "build_index", "build_index_from_sources", "module_name_for"]
+
+_FACTORY_NAMES = {"create_publisher", "create_app", "make_publisher", "make_app", "get_publisher"}
+
+
+@dataclass
+class ClassInfo:
+    module: str
+    name: str
+    path: str
+    line: int
+    bases: tuple[str, ...]  # dotted, resolved through the module's imports
+    quixote_bases: tuple[str, ...] = ()  # Quixote classes reached through the bases
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.module}.{self.name}" if self.module else self.name
+
+
+@dataclass
+class EntryPoint:
+    path: str
+    line: int
+    kind: str  # publisher-factory | publisher | server-run | wsgi-app | main
+    name: str  # function or called name
+    detail: str = ""
+
+
+@dataclass
+class ProjectIndex:
+    root: str = "."
+    modules: dict[str, str] = field(default_factory=dict)  # module -> path
+    paths: dict[str, str] = field(default_factory=dict)  # path -> module
+    bindings: dict[str, dict[str, str]] = field(default_factory=dict)  # module -> local -> dotted
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    entry_points: list[EntryPoint] = field(default_factory=list)
+    markers: tuple[str, ...] = ()
+    unparsed: list[str] = field(default_factory=list)
+
+    def module_name_for(self, path: str) -> str:
+        return self.paths.get(path) or module_name_for(path, self.root)
+
+    def resolve(self, dotted: str, _depth: int = 0) -> str:
+        """Follow re-exports: ``pkg.Page`` where pkg/__init__ does ``from .pages import
+        Page`` resolves to ``pkg.pages.Page``."""
+        if _depth > 20 or dotted in self.classes or is_quixote(dotted):
+            return dotted
+        module, _, name = dotted.rpartition(".")
+        target = self.bindings.get(module, {}).get(name)
+        if target and target != dotted:
+            return self.resolve(target, _depth + 1)
+        return dotted
+
+    def quixote_bases(self, dotted: str) -> tuple[str, ...]:
+        """Quixote classes a project class derives from ((dotted,) for a Quixote name)."""
+        dotted = self.resolve(dotted)
+        if is_quixote(dotted):
+            return (dotted,)
+        info = self.classes.get(dotted)
+        return info.quixote_bases if info else ()
+
+    def derives_from(self, dotted: str, quixote_name: str) -> bool:
+        return quixote_name in self.quixote_bases(dotted)
+
+    def classes_deriving_from(self, quixote_name: str) -> list[ClassInfo]:
+        return [c for c in self.classes.values() if quixote_name in c.quixote_bases]
+
+    def _finish(self) -> None:
+        memo: dict[str, tuple[str, ...]] = {}
+
+        def bases_of(dotted: str, seen: frozenset[str]) -> tuple[str, ...]:
+            dotted = self.resolve(dotted)
+            if is_quixote(dotted):
+                return (_canonical(dotted),)
+            if dotted in memo:
+                return memo[dotted]
+            info = self.classes.get(dotted)
+            if info is None or dotted in seen:
+                return ()
+            out: list[str] = []
+            for base in info.bases:
+                for q in bases_of(base, seen | {dotted}):
+                    if q not in out:
+                        out.append(q)
+            memo[dotted] = tuple(out)
+            return memo[dotted]
+
+        for dotted, info in self.classes.items():
+            info.quixote_bases = bases_of(dotted, frozenset())
+        names: set[str] = set()
+        for info in self.classes.values():
+            if info.quixote_bases:
+                names.add(info.name)
+        self.markers = tuple(sorted(names))
+
+
+def _canonical(dotted: str) -> str:
+    # quixote re-exports: quixote.Publisher is not a thing, but quixote.form.Form is
+    # quixote.form.form.Form; keep the name as imported, it is what targets.py lists.
+    return dotted
+
+
+def module_name_for(path: str, root: str = ".") -> str:
+    """Dotted module name: the path's parts up from the highest directory that is still
+    a package (has an ``__init__``), so app code is named as it imports itself."""
+    p = Path(path)
+    try:
+        p = p.resolve()
+    except OSError:
+        pass
+    parts = [p.stem] if p.stem != "__init__" else []
+    parent = p.parent
+    while (parent / "__init__.py").exists() or (parent / "__init__.ptl").exists():
+        parts.insert(0, parent.name)
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    return ".".join(parts)
+
+
+def _dotted_of(node: ast.expr) -> Optional[str]:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+class _FileIndexer(ast.NodeVisitor):
+    def __init__(self, index: ProjectIndex, module: str, path: str, is_package: bool) -> None:
+        self.index = index
+        self.module = module
+        self.path = path
+        self.is_package = is_package
+        self.bindings: dict[str, str] = index.bindings.setdefault(module, {})
+        self.class_depth = 0
+        self.func_stack: list[str] = []
+
+    def qualify(self, node: ast.expr) -> Optional[str]:
+        d = _dotted_of(node)
+        if d is None:
+            return None
+        head, _, rest = d.partition(".")
+        if head in self.bindings:
+            base = self.bindings[head]
+            return f"{base}.{rest}" if rest else base
+        return f"{self.module}.{d}" if self.module else d
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.bindings[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                self.bindings[top] = top
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = node.module or ""
+        if node.level:
+            pkg = self.module.split(".") if self.module else []
+            if not self.is_package:
+                pkg = pkg[:-1]
+            pkg = pkg[: len(pkg) - (node.level - 1)] if node.level > 1 else pkg
+            base = ".".join(p for p in (*pkg, base) if p)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            self.bindings[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if self.class_depth == 0 and not self.func_stack:
+            bases = tuple(b for b in (self.qualify(x) for x in node.bases) if b)
+            info = ClassInfo(self.module, node.name, self.path, node.lineno, bases)
+            self.index.classes[info.dotted] = info
+        self.class_depth += 1
+        self.generic_visit(node)
+        self.class_depth -= 1
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.name in _FACTORY_NAMES and self.class_depth == 0:
+            self.index.entry_points.append(EntryPoint(self.path, node.lineno, "publisher-factory", node.name))
+        self.func_stack.append(node.name)
+        self.generic_visit(node)
+        self.func_stack.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        target = self.qualify(node.func)
+        if target:
+            where = self.func_stack[-1] if self.func_stack else "<module>"
+            if target.startswith("quixote.server.") and target.endswith((".run", ".main")):
+                factory = _dotted_of(node.args[0]) if node.args else None
+                self.index.entry_points.append(
+                    EntryPoint(self.path, node.lineno, "server-run", target, factory or "")
+                )
+            elif target in ("quixote.get_wsgi_app", "quixote.publish.get_wsgi_app", "quixote.wsgi.QWIP"):
+                self.index.entry_points.append(EntryPoint(self.path, node.lineno, "wsgi-app", target, where))
+            elif target in ("quixote.publish.Publisher", "quixote.publish1.Publisher"):
+                self.index.entry_points.append(EntryPoint(self.path, node.lineno, "publisher", target, where))
+        self.generic_visit(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        t = node.test
+        if (
+            isinstance(t, ast.Compare)
+            and isinstance(t.left, ast.Name)
+            and t.left.id == "__name__"
+            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in t.comparators)
+        ):
+            self.index.entry_points.append(EntryPoint(self.path, node.lineno, "main", "__main__"))
+        self.generic_visit(node)
+
+
+def _index_source(index: ProjectIndex, path: str, text: str, module: str) -> None:
+    index.modules[module] = path
+    index.paths[path] = module
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError):
+        tree = None
+        if path.endswith(".ptl"):
+            tree = _parse_ptl(text, path)
+        if tree is None:
+            index.unparsed.append(path)
+            return
+    is_package = PurePath(path).stem == "__init__"
+    _FileIndexer(index, module, path, is_package).visit(tree)
+
+
+def _parse_ptl(text: str, path: str) -> Optional[ast.Module]:
+    # Old-style templates "def f [html] (...)": drop the bracket so ast accepts them;
+    # the index only needs imports, classes and calls.
+    import re
+
+    cleaned = re.sub(r"^(\s*def\s+\w+)\s*\[(?:html|plain)\]\s*\(", r"\1(", text, flags=re.MULTILINE)
+    try:
+        return ast.parse(cleaned, filename=path)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def build_index_from_sources(sources: Mapping[str, str], root: str = ".") -> ProjectIndex:
+    """Index in-memory files (path -> text); module names come from the paths."""
+    index = ProjectIndex(root=root)
+    for path, text in sorted(sources.items()):
+        p = PurePath(path)
+        parts = list(p.with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        _index_source(index, path, text, ".".join(parts))
+    index._finish()
+    return index
+
+
+def build_index(files: Iterable[tuple[str, str]], root: str = ".") -> ProjectIndex:
+    """Index real files ((display path, real path) pairs), reading only those that
+    mention Quixote or, transitively, a project class or module found to derive from
+    Quixote."""
+    index = ProjectIndex(root=root)
+    pending: dict[str, tuple[str, bytes]] = {}
+    for display, real in files:
+        try:
+            with open(real, "rb") as fh:
+                pending[display] = (real, fh.read())
+        except OSError:
+            continue
+    markers: set[bytes] = {b"quixote"}
+    done: set[str] = set()
+    while True:
+        batch = [
+            d for d, (_, data) in pending.items()
+            if d not in done and (d.endswith(".ptl") or any(m in data for m in markers))
+        ]
+        if not batch:
+            break
+        for display in batch:
+            real, data = pending[display]
+            done.add(display)
+            text = data.decode("utf-8", errors="replace")
+            module = module_name_for(real, root)
+            _index_source(index, display, text, module)
+            index.paths[display] = module
+        index._finish()
+        new = {c.name.encode() for c in index.classes.values() if c.quixote_bases}
+        new |= {c.module.rpartition(".")[2].encode() for c in index.classes.values() if c.quixote_bases and c.module}
+        new.discard(b"")
+        if new <= markers:
+            break
+        markers |= new
+    index._finish()
+    return index

@@ -1,0 +1,295 @@
+"""Helpers shared by the Python-code rules (JM010-JM039): class hierarchies, qualified
+names, statement surgery.  Not a rule module (the registry skips ``_`` modules).
+
+What the Rule API does not give and these helpers add:
+
+* "does this class derive from Publisher?" across aliases, local classes, already
+  migrated bases (``App``) and, through the project index, classes of other modules;
+* a free local name for an imported Jack name (``App`` may already be taken);
+* explanatory comments attached where a statement was removed.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+import libcst as cst
+
+from jackmigrate import targets
+from jackmigrate.imports import dotted_expr
+
+__all__ = [
+    "ClassTable",
+    "call_name",
+    "comment_lines",
+    "docstring_free",
+    "free_name",
+    "is_docstring",
+    "iter_calls",
+    "module_level_names",
+    "qualify",
+    "self_attrs",
+    "string_value",
+]
+
+Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
+
+
+def qualify(rule: object, expr: cst.BaseExpression) -> Optional[str]:
+    """Dotted name of ``expr`` through the file's imports (``rule.ctx.qualify``)."""
+    ctx = getattr(rule, "ctx")
+    return ctx.qualify(expr)
+
+
+def jack_equivalents(quixote_names: Iterable[str]) -> frozenset[str]:
+    """The Quixote dotted names plus their Jack targets (a rule must recognise both: after
+    the first pass a base class ``Publisher`` has become ``App``)."""
+    out: set[str] = set()
+    for name in quixote_names:
+        out.add(name)
+        t = targets.lookup(name)
+        if t is not None and t.jack:
+            out.add(t.jack)
+    return frozenset(out)
+
+
+def _index_is_subclass(index: object, dotted: str, roots: frozenset[str]) -> bool:
+    """Ask the project index whether the project class ``dotted`` derives from one of
+    ``roots`` (Quixote or Jack dotted names)."""
+    if index is None:
+        return False
+    fn = getattr(index, "is_subclass", None)
+    if fn is not None:
+        try:
+            return any(bool(fn(dotted, root)) for root in roots)
+        except Exception:  # an index that cannot answer is no evidence
+            return False
+    fn = getattr(index, "ancestors", None)
+    if fn is not None:
+        try:
+            return bool(set(fn(dotted)) & roots)
+        except Exception:
+            return False
+    return False
+
+
+class ClassTable:
+    """The classes defined in one file (by name, any nesting level) with their base
+    expressions, so that ``class B(A)`` with ``class A(Publisher)`` above is recognised."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.bases: dict[str, list[cst.BaseExpression]] = {}
+        self.metaclass: dict[str, Optional[cst.BaseExpression]] = {}
+        for cls in iter_classes(module):
+            self.bases.setdefault(cls.name.value, [a.value for a in cls.bases if a.keyword is None])
+            meta = next((a.value for a in cls.keywords if a.keyword and a.keyword.value == "metaclass"), None)
+            self.metaclass.setdefault(cls.name.value, meta)
+
+    def derives(
+        self,
+        rule: object,
+        bases: Sequence[cst.BaseExpression],
+        roots: frozenset[str],
+        _seen: Optional[set[str]] = None,
+    ) -> bool:
+        """True when one of ``bases`` is, or derives from, a class named in ``roots``."""
+        seen = _seen if _seen is not None else set()
+        ctx = getattr(rule, "ctx")
+        for base in bases:
+            q = ctx.qualify(base)
+            if q is not None:
+                if q in roots:
+                    return True
+                if not targets.is_quixote(q) and not q.startswith("jack_runtime") and _index_is_subclass(
+                    ctx.index, q, roots
+                ):
+                    return True
+                continue
+            if isinstance(base, cst.Name) and base.value in self.bases and base.value not in seen:
+                seen.add(base.value)
+                if self.derives(rule, self.bases[base.value], roots, seen):
+                    return True
+        return False
+
+    def class_derives(self, rule: object, cls: cst.ClassDef, roots: frozenset[str]) -> bool:
+        return self.derives(rule, [a.value for a in cls.bases if a.keyword is None], roots, {cls.name.value})
+
+
+def iter_classes(node: cst.CSTNode) -> Iterator[cst.ClassDef]:
+    """Every ClassDef under ``node`` (statements only, cheap)."""
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        stmts = body.body
+    elif isinstance(body, (list, tuple)):
+        stmts = body
+    else:
+        return
+    for stmt in stmts:
+        if isinstance(stmt, cst.ClassDef):
+            yield stmt
+            yield from iter_classes(stmt)
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            yield from iter_classes(stmt)
+            for attr in ("orelse", "finalbody"):
+                sub = getattr(stmt, attr, None)
+                if sub is not None:
+                    yield from iter_classes(sub)
+            for handler in getattr(stmt, "handlers", ()) or ():
+                yield from iter_classes(handler)
+
+
+def module_level_names(module: cst.Module) -> set[str]:
+    """Names bound at the top level of a module (defs, classes, simple assignments,
+    imports): used to avoid shadowing when a rule imports a new name."""
+    names: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            names.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            names.add(t.target.value)
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(small.target, cst.Name):
+                    names.add(small.target.value)
+                elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                            names.add(alias.asname.name.value)
+                        elif isinstance(alias.name, cst.Name):
+                            names.add(alias.name.value)
+                elif isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                            names.add(alias.asname.name.value)
+                        else:
+                            n: cst.BaseExpression = alias.name
+                            while isinstance(n, cst.Attribute):
+                                n = n.value
+                            if isinstance(n, cst.Name):
+                                names.add(n.value)
+    return names
+
+
+def free_name(taken: set[str], bindings: dict[str, str], wanted: str, dotted: str, fallback: str) -> str:
+    """``wanted`` if it is free in the module (or already bound to ``dotted``), else
+    ``fallback``."""
+    if bindings.get(wanted) == dotted:
+        return wanted
+    if wanted not in taken and wanted not in bindings:
+        return wanted
+    return fallback
+
+
+def call_name(call: cst.Call) -> str:
+    """"a.b.c" for a call of a plain Name/Attribute chain, else ""."""
+    parts: list[str] = []
+    node: cst.BaseExpression = call.func
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    if isinstance(node, cst.Call) and parts:
+        # super().x / super(C, self).x
+        inner = call_name(node)
+        if inner:
+            parts.append(inner + "()")
+            return ".".join(reversed(parts))
+    return ""
+
+
+class _CallCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
+def iter_calls(node: cst.CSTNode) -> list[cst.Call]:
+    collector = _CallCollector()
+    node.visit(collector)
+    return collector.calls
+
+
+class _SelfAttrs(cst.CSTVisitor):
+    def __init__(self, self_name: str) -> None:
+        self.self_name = self_name
+        self.attrs: dict[str, int] = {}
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+            self.attrs[node.attr.value] = self.attrs.get(node.attr.value, 0) + 1
+
+
+def self_attrs(node: cst.CSTNode, self_name: str = "self") -> dict[str, int]:
+    """How often each ``self.X`` occurs under ``node``."""
+    v = _SelfAttrs(self_name)
+    node.visit(v)
+    return v.attrs
+
+
+def is_docstring(stmt: cst.CSTNode) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def docstring_free(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """The statements of a body without its docstring and bare ``pass``/``...``."""
+    out = []
+    for i, stmt in enumerate(body):
+        if i == 0 and is_docstring(stmt):
+            continue
+        if isinstance(stmt, cst.SimpleStatementLine) and all(
+            isinstance(s, cst.Pass) or (isinstance(s, cst.Expr) and isinstance(s.value, cst.Ellipsis))
+            for s in stmt.body
+        ):
+            continue
+        out.append(stmt)
+    return out
+
+
+def comment_lines(text: str, width: int = 88) -> list[cst.EmptyLine]:
+    """``text`` as one or more ``#`` comment lines (wrapped on words)."""
+    words = text.split()
+    lines: list[str] = []
+    cur = "#"
+    for w in words:
+        if len(cur) + 1 + len(w) > width and cur != "#":
+            lines.append(cur)
+            cur = "#"
+        cur += " " + w
+    if cur != "#":
+        lines.append(cur)
+    return [cst.EmptyLine(comment=cst.Comment(line)) for line in lines]
+
+
+def string_value(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain (non-f, non-bytes) string literal, else None."""
+    if isinstance(node, cst.SimpleString):
+        prefix = node.prefix.lower()
+        if "b" in prefix or "f" in prefix:
+            return None
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left = string_value(node.left)
+        right = string_value(node.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    return None
+
+
+def name_expr(dotted: str) -> cst.BaseExpression:
+    return dotted_expr(dotted)

@@ -1,0 +1,142 @@
+"""jack_runtime.serve: run()/create_server() on waitress and the ``jack serve`` command."""
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from importlib.metadata import entry_points
+
+import pytest
+
+from jack_runtime import App
+from jack_runtime.directory import Directory
+from jack_runtime.serve import create_server, load_target, main, resolve_app
+
+
+class Root(Directory):
+    _q_exports = [""]
+
+    def _q_index(self):
+        return "served"
+
+
+def wsgi_app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"raw"]
+
+
+class CallableApp:
+    def __call__(self, environ, start_response):
+        return wsgi_app(environ, start_response)
+
+
+def test_resolve_app():
+    app = App(Root())
+    assert resolve_app(app) is app
+    assert resolve_app(lambda: app) is app  # a zero-argument factory is called
+    assert resolve_app(wsgi_app) is wsgi_app
+    instance = CallableApp()
+    assert resolve_app(instance) is instance
+    with pytest.raises(TypeError, match="not a WSGI application"):
+        resolve_app(lambda: 42)
+    with pytest.raises(TypeError, match="zero-argument factory"):
+        resolve_app("app")
+
+
+def test_load_target(tmp_path, monkeypatch):
+    (tmp_path / "serve_target_mod.py").write_text(textwrap.dedent("""
+        class holder:
+            value = 7
+        def create():
+            return 1
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert load_target("serve_target_mod:create")() == 1
+    assert load_target("serve_target_mod:holder.value") == 7
+    for bad in ["serve_target_mod", "serve_target_mod:", ":create"]:
+        with pytest.raises(ValueError, match="module:attribute"):
+            load_target(bad)
+    with pytest.raises(ValueError, match="no attribute"):
+        load_target("serve_target_mod:nothing")
+    with pytest.raises(ImportError):
+        load_target("no_such_module_xyz:app")
+
+
+def test_main_reports_bad_target(capsys):
+    assert main(["serve", "no_such_module_xyz:app"]) == 2
+    assert "cannot load 'no_such_module_xyz:app'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([])  # a subcommand is required
+
+
+def test_console_script_is_declared():
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts.get("jack") == "jack_runtime.serve:main"
+
+
+def _get(port, path="/", attempts=1):
+    for attempt in range(attempts):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        except OSError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+        finally:
+            conn.close()
+
+
+def test_create_server_serves_an_app_factory():
+    server = create_server(lambda: App(Root()), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        status, headers, body = _get(server.effective_port)
+    finally:
+        server.close()
+        thread.join(timeout=10)
+    assert (status, body) == (200, b"served")
+    # waitress frames the body and adds Date/Server; Jack sent no hop-by-hop headers
+    assert headers["Content-Length"] == "6" and "Date" in headers
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_jack_serve_command(tmp_path):
+    (tmp_path / "jack_serve_demo.py").write_text(textwrap.dedent("""
+        from jack_runtime import App
+        from jack_runtime.directory import Directory
+
+        class Root(Directory):
+            _q_exports = ["", "hello"]
+            def _q_index(self):
+                return "index"
+            def hello(self):
+                return "hello from the CLI"
+
+        def create_app():
+            return App(Root())
+    """))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jack_runtime.serve", "serve", "jack_serve_demo:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--threads", "2"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        status, _, body = _get(port, "/hello", attempts=100)
+        assert (status, body) == (200, b"hello from the CLI")
+        assert _get(port, "/nope")[0] == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,97 @@
+"""Several worker processes: gunicorn with 2 sync workers. Log in once; every later request
+sees the login whichever worker answers it, with the sqlite store and with Redis. With the
+in-memory store the other worker does not know the session, and Jack says so in the log."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import urllib.request
+
+import pytest
+
+from test_session_support import free_port, redis_server, wait_for_port
+
+APP = textwrap.dedent('''
+    import os
+    from jack_runtime import App, get_session
+    from jack_runtime.directory import Directory
+    from jack_runtime.session import BaseSessionManager, MemoryStore, RedisStore, SqliteStore
+
+    class Root(Directory):
+        _q_exports = ["", "login"]
+
+        def _q_index(self):
+            return "user=%s pid=%d" % (get_session().user, os.getpid())
+
+        def login(self):
+            get_session().set_user("bob")
+            return "in"
+
+    kind, where = os.environ["JACK_TEST_STORE"], os.environ.get("JACK_TEST_WHERE")
+    store = {"memory": lambda: MemoryStore(), "sqlite": lambda: SqliteStore(where),
+             "redis": lambda: RedisStore(where)}[kind]()
+    app = App(Root(), session_manager=BaseSessionManager(session_store=store))
+''')
+
+MIN_REQUESTS = 30
+MAX_REQUESTS = 400  # stop looking for the second worker after this many
+
+
+def _get(url, cookie=None):
+    req = urllib.request.Request(url)
+    if cookie:
+        req.add_header("Cookie", cookie)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.read().decode(), resp.headers.get_all("Set-Cookie") or []
+
+
+def run_gunicorn(tmp_path, kind, where=None):
+    (tmp_path / "sessapp.py").write_text(APP)
+    port = free_port()
+    log_path = tmp_path / "gunicorn.log"
+    env = dict(os.environ, JACK_TEST_STORE=kind, JACK_TEST_WHERE=where or "",
+               PYTHONPATH=os.pathsep.join([str(tmp_path)] + sys.path))
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", "127.0.0.1:%d" % port,
+         "--chdir", str(tmp_path), "sessapp:app"],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for_port(port, proc)
+        base = "http://127.0.0.1:%d" % port
+        _, set_cookie = _get(base + "/login")
+        cookie = set_cookie[0].split(";")[0]
+        pages = []
+        while len(pages) < MIN_REQUESTS or len({p.split("pid=")[1] for p in pages}) < 2:
+            if len(pages) >= MAX_REQUESTS:
+                pytest.fail("only one gunicorn worker ever answered: %s" % pages[:3])
+            pages.append(_get(base + "/", cookie)[0])
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()
+    return pages, log_path.read_text()
+
+
+def test_sqlite_store_under_two_gunicorn_workers(tmp_path):
+    pages, _ = run_gunicorn(tmp_path, "sqlite", str(tmp_path / "sessions.db"))
+    assert len({p.split("pid=")[1] for p in pages}) == 2
+    assert [p for p in pages if not p.startswith("user=bob ")] == []
+
+
+def test_redis_store_under_two_gunicorn_workers(tmp_path):
+    with redis_server() as url:
+        pages, _ = run_gunicorn(tmp_path, "redis", url)
+    assert len({p.split("pid=")[1] for p in pages}) == 2
+    assert [p for p in pages if not p.startswith("user=bob ")] == []
+
+
+def test_memory_store_under_two_gunicorn_workers_is_warned_about(tmp_path):
+    pages, log = run_gunicorn(tmp_path, "memory")
+    # the worker that did not serve the login does not know the session...
+    assert any(p.startswith("user=None ") for p in pages)
+    # ...and Jack warned about exactly this setup
+    assert "MemoryStore keeps sessions in this process only" in log
+    assert "wsgi.multiprocess" in log
