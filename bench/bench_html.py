@@ -34,6 +34,8 @@ ROW_PCT = ('<tr class="%s"><td>%d</td><td>%s</td><td><a href="mailto:%s">%s</a><
            '<td>%s</td><td>%.2f</td></tr>\n')
 ROW_FMT = ('<tr class="{}"><td>{}</td><td>{}</td><td><a href="mailto:{}">{}</a></td>'
            '<td>{}</td><td>{:.2f}</td></tr>\n')
+ROW_KW = ('<tr class="{cls}"><td>{i}</td><td>{name}</td><td><a href="mailto:{email}">{email}</a>'
+          '</td><td>{note}</td><td>{price:.2f}</td></tr>\n')
 
 
 def htmltext_pages(m: Any) -> dict[str, Callable[[list], Any]]:
@@ -78,7 +80,18 @@ def htmltext_pages(m: Any) -> dict[str, Callable[[list], Any]]:
         out += htmltext("</table>\n")
         return out.getvalue()
 
-    return {"%": percent, "TemplateIO": templateio, "format": fstring}
+    def fstring_named(rows):
+        # A converted F-string of bare names: `.format(name=name, ...)`.
+        out = TemplateIO(html=True)
+        out += htmltext(HEAD)
+        for i, name, email, note, price in rows:
+            cls = "odd" if i % 2 else "even"
+            out += htmltext(ROW_KW).format(cls=cls, i=i, name=name, email=email, note=note,
+                                           price=price)
+        out += htmltext("</table>\n")
+        return out.getvalue()
+
+    return {"%": percent, "TemplateIO": templateio, "format": fstring, "format kw": fstring_named}
 
 
 def markupsafe_pages() -> dict[str, Callable[[list], Any]]:
@@ -120,7 +133,54 @@ def markupsafe_pages() -> dict[str, Callable[[list], Any]]:
         out.append(Markup("</table>\n"))
         return Markup("").join(out)
 
-    return {"%": percent, "TemplateIO": templateio, "format": fstring}
+    def fstring_named(rows):
+        out = [Markup(HEAD)]
+        for i, name, email, note, price in rows:
+            cls = "odd" if i % 2 else "even"
+            out.append(Markup(ROW_KW).format(cls=cls, i=i, name=name, email=email, note=note,
+                                             price=price))
+        out.append(Markup("</table>\n"))
+        return Markup("").join(out)
+
+    return {"%": percent, "TemplateIO": templateio, "format": fstring, "format kw": fstring_named}
+
+
+def table_page() -> Any:
+    """The %-formatted table page as a ``Page`` of bench/bench_runtime.py (per-request cost,
+    Jack vs Quixote): register it there with ``PAGES["table"] = bench_html.table_page``."""
+    from bench_runtime import Page
+
+    rows = make_rows(100)
+
+    def escape(s: str) -> str:
+        return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&quot;").replace("'", "&#39;"))
+
+    def raw(environ, start_response):
+        parts = [HEAD]
+        for i, name, email, note, price in rows:
+            parts.append(ROW_PCT % ("odd" if i % 2 else "even", i, escape(name), escape(email),
+                                    escape(email), escape(note), price))
+        parts.append("</table>\n")
+        body = "".join(parts).encode("utf-8")
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+
+    def make_root(q):
+        is_quixote = q.Directory.__module__.startswith("quixote")
+        html = __import__("quixote.html" if is_quixote else "jack_runtime.html",
+                          fromlist=["htmltext"])
+        percent = htmltext_pages(html)["%"]
+
+        class Root(q.Directory):
+            _q_exports = ["table"]
+
+            def table(self):
+                return percent(rows)
+        return Root()
+
+    return Page("/table", raw, make_root)
 
 
 def measure_all(fns: dict[str, Callable], rows: list, repeat: int) -> dict[str, float]:

@@ -22,7 +22,7 @@ import traceback
 from typing import Any, Callable, Iterable, Iterator
 
 from .config import Config
-from .context import bind, get_context, unbind
+from .context import RequestContext, _context, _new_context, bind, get_context, unbind
 from .errors import (INTERNAL_ERROR_MESSAGE, MethodNotAllowedError, PublishError, RequestError,
                      format_publish_error)
 from .http.request import HTTPRequest
@@ -94,7 +94,8 @@ class App:
 
     def process_request(self, request: Any) -> Any:
         """Run the whole lifecycle for ``request``; returns ``request.response``."""
-        token = bind(self, request)
+        # context.bind(self, request), inlined: this runs once per request
+        token = _context.set(_new_context(RequestContext, (self, request)))
         try:
             start_time = time.time()
             try:
@@ -122,7 +123,7 @@ class App:
                 request.response.set_body(output, compress)
             self.logger.log_request(request, start_time)
         finally:
-            unbind(token)
+            _context.reset(token)
         return request.response
 
     def parse_request(self, request: Any) -> None:

@@ -39,7 +39,7 @@ from typing import Callable, Optional, Sequence, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from jackmigrate.source import SourceError
+from jackmigrate.source import SourceError, python2_reason
 
 __all__ = ["PtlError", "PtlFinding", "PtlResult", "convert_ptl", "HTML_MODULE"]
 
@@ -145,20 +145,16 @@ def _prepass(source: str) -> _Prepass:
 # --------------------------------------------------------------------------------------
 # String literals to htmltext expressions.
 
-_BRACES_UNDOUBLE = re.compile(r"(\\\\)|(\\N\{[^}]*\})|\{\{|\}\}")
+# In f-string text every literal brace is doubled; `\N{NAME}` (not in raw strings) is an
+# escape whose braces are single, and `\\` must be consumed first so `\\N{{` stays.
+_FSTRING_BRACES = re.compile(r"(\\\\|\\N\{[^}]*\})|\{\{|\}\}")
+_RAW_FSTRING_BRACES = re.compile(r"()\{\{|\}\}")
 
 
 def _undouble_braces(text: str, raw: bool) -> str:
-    """f-string literal text -> plain string text: ``{{`` -> ``{`` (``\\N{..}`` kept)."""
-
-    def repl(m: re.Match[str]) -> str:
-        if m.group(1) or (m.group(2) and not raw):
-            return m.group(0)
-        if m.group(2):  # raw string: \N is not an escape, its braces were doubled
-            return m.group(0)
-        return m.group(0)[0]
-
-    return _BRACES_UNDOUBLE.sub(repl, text)
+    """f-string literal text -> plain string literal text (``{{`` -> ``{``)."""
+    pattern = _RAW_FSTRING_BRACES if raw else _FSTRING_BRACES
+    return pattern.sub(lambda m: m.group(0) if m.group(1) else m.group(0)[0], text)
 
 
 def _split_prefix(start: str) -> tuple[str, str]:
@@ -176,6 +172,13 @@ def _string_parts(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(node, cst.ConcatenatedString):
         return _string_parts(node.left) + _string_parts(node.right)
     return [node]
+
+
+def _string_gaps(node: cst.BaseExpression, module: cst.Module) -> list[str]:
+    """The source text between the parts of an implicit concatenation (kept as written)."""
+    if isinstance(node, cst.ConcatenatedString):
+        return _string_gaps(node.left, module) + [module.code_for_node(node.whitespace_between)] + _string_gaps(node.right, module)
+    return []
 
 
 class _FormatBuilder:
@@ -255,10 +258,9 @@ class _FormatBuilder:
                 literals.append(_plain_literal_for_format(piece) if uses_format else piece.value)
             else:  # pragma: no cover - concatenations hold only strings
                 raise TypeError(piece)
-        text = " ".join(literals)
-        call: cst.BaseExpression = cst.Call(
-            func=cst.Name("htmltext"), args=[cst.Arg(cst.parse_expression(text))]
-        )
+        gaps = _string_gaps(node, self.module)
+        text = literals[0] + "".join(gap + literal for gap, literal in zip(gaps, literals[1:]))
+        call = cst.parse_expression(f"htmltext({text})")
         if not uses_format:
             return call
         args: list[cst.Arg] = []
@@ -280,12 +282,14 @@ class _FormatBuilder:
                 for n in seen
             ]
         else:
-            args = [cst.Arg(_strip_parens_if_safe(e)) for e in self.fields]
+            args = [cst.Arg(_as_argument(e)) for e in self.fields]
         return cst.Call(func=cst.Attribute(call, cst.Name("format")), args=args)
 
 
-def _strip_parens_if_safe(expr: cst.BaseExpression) -> cst.BaseExpression:
-    # `{(a, b)}` or `{(yield)}` keep their parentheses; they are harmless anyway.
+def _as_argument(expr: cst.BaseExpression) -> cst.BaseExpression:
+    # `f'{a, b}'` formats one tuple; as a call argument it needs its parentheses back.
+    if isinstance(expr, (cst.Tuple, cst.Yield)) and not expr.lpar:
+        return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return expr
 
 
@@ -809,15 +813,49 @@ def _detect_generation(module: cst.Module, prepass: _Prepass, wrapper: MetadataW
     )
 
 
+def _foreign_binding(wrapper: MetadataWrapper, name: str) -> int:
+    """Line of a top-level binding of ``name`` other than an import from an html module
+    (``quixote.html`` or Jack's), or 0."""
+    positions = wrapper.resolve(PositionProvider)
+    for stmt in wrapper.module.body:
+        line = positions[stmt].start.line
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == name:
+            return line
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                if any(name in _names_in(t) for t in targets):
+                    return line
+            elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                source = cst.helpers.get_full_name_for_node(small.module) if isinstance(small, cst.ImportFrom) and small.module else ""
+                for alias in small.names:
+                    local = alias.asname.name if alias.asname else alias.name
+                    if isinstance(local, cst.Name) and local.value == name:
+                        real = cst.helpers.get_full_name_for_node(alias.name)
+                        if not (source in ("quixote.html", HTML_MODULE) and real == name):
+                            return line
+    return 0
+
+
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> PtlError:
     # libcst's reported line is sometimes one off; CPython's parser says where it is.
     try:
         compile(text, "<ptl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as err:
-        return PtlError(err.lineno or 1, f"syntax error: {err.msg}", (err.offset or 1) - 1)
-    found = re.search(r"error at (\d+):(\d+)", exc.message)
-    line = int(found.group(1)) if found else exc.raw_line
-    return PtlError(line, f"syntax error: {exc.message}")
+        line, column, message = err.lineno or 1, (err.offset or 1) - 1, f"syntax error: {err.msg}"
+    else:
+        found = re.search(r"error at (\d+):(\d+)", exc.message)
+        line, column, message = (int(found.group(1)) if found else exc.raw_line), 0, f"syntax error: {exc.message}"
+    py2 = python2_reason(text, line)
+    if py2 is not None:
+        return PtlError(
+            py2[0],
+            f"Python 2 source ({py2[1]} on line {py2[0]}): convert it to Python 3 first "
+            "(e.g. with python-modernize or 2to3), then run jackmigrate",
+        )
+    return PtlError(line, message, column)
 
 
 # --------------------------------------------------------------------------------------
@@ -872,6 +910,10 @@ def convert_ptl(
         need.append("TemplateIO")
     if converter.used_htmltext:
         need.append("htmltext")
+    for name in need:
+        clash = _foreign_binding(wrapper, name)
+        if clash:
+            raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
     new, notes = _fix_imports(new, need, drop_decorators=bool(converter.templates))
     findings.extend(PtlFinding(1, n) for n in notes)
     code = new.code

@@ -30,7 +30,7 @@ from fissix.pgen2 import driver as pgen_driver
 from fissix.pgen2 import token
 from fissix.pgen2.parse import ParseError
 from fissix.pgen2.tokenize import TokenError
-from fissix.refactor import RefactoringTool, get_fixers_from_package
+from fissix.refactor import RefactoringTool, _detect_future_features, get_fixers_from_package
 
 __all__ = ["Py2Error", "Py2Result", "is_python2", "to_python3"]
 
@@ -154,6 +154,15 @@ def _default_fixers() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _parse(tool: RefactoringTool, source: str) -> pytree.Node:
+    """RefactoringTool.refactor_string's parse, without the refactoring (done separately)."""
+    features = _detect_future_features(source)
+    grammar = pygram.python_grammar_no_print_statement if "print_function" in features else pygram.python_grammar
+    tree = pgen_driver.Driver(grammar, convert=pytree.convert).parse_string(source)
+    tree.future_features = features
+    return tree
+
+
 _WARNING_LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
 
 
@@ -169,13 +178,15 @@ def to_python3(source: str, *, path: str = "<string>", ptl: bool = False) -> Py2
         protected += "\n"
     tool = _Tool(list(_default_fixers()))
     try:
-        tree = tool.refactor_string(protected, path)
+        tree = _parse(tool, protected)
     except (ParseError, TokenError) as exc:
         line = _error_line(exc)
         raise Py2Error(line, f"neither valid Python 3 nor Python 2: {_describe(exc)}") from None
     except (IndentationError, SyntaxError) as exc:
         raise Py2Error(exc.lineno or 1, f"neither valid Python 3 nor Python 2: {exc.msg}") from None
+    # Marked before the fixers run, while every leaf still knows its original line.
     divisions = [] if "division" in tree.future_features else _mark_divisions(tree, protected.splitlines())
+    tool.refactor_tree(tree, path)
     code = str(tree)
     if not source.endswith("\n"):
         code = code[:-1]
@@ -198,7 +209,7 @@ def to_python3(source: str, *, path: str = "<string>", ptl: bool = False) -> Py2
 
 
 DIVISION_TODO = (
-    "# TODO(jackmigrate JM060): Python 2 `/` floors when both operands are ints, Python 3's does "
+    "# TODO(jackmigrate JM002): Python 2 `/` floors when both operands are ints, Python 3's does "
     "not: use `//` if they are ints here"
 )
 

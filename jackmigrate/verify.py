@@ -25,7 +25,7 @@ package (or module one level down) that defines ``create_publisher``.
 
 On the migrated side the same module is imported from MIGRATED and the first
 of ``create_app`` (factory), ``application``, ``app`` (WSGI objects) and the
-original NAME (factory) that exists is used; these are the names
+original NAME (factory; a Jack App or a WSGI callable) that exists is used; these are the names
 jackmigrate's rules produce.  ``--migrated-entry MODULE[:NAME]`` overrides it.
 
 Request scripts (JSON)
@@ -80,8 +80,13 @@ What is compared
   - an ``ETag`` the original did not send is accepted (Jack's StaticFile adds
     one next to Last-Modified);
   - random values (session ids in the session cookie, form tokens and CSRF
-    tokens in hidden inputs) are replaced on each side by ``<token-N>`` in
-    order of appearance, wherever they occur;
+    tokens in hidden inputs) are replaced on each side by ``<session-id>``
+    and ``<form-token>`` wherever they occur;
+  - a session cookie Jack issues where Quixote sent none is accepted when it
+    carries a new id (Jack rotates the session id when the user changes);
+  - no ``Date`` header on the Jack side (the WSGI server adds it);
+  - memory addresses in default reprs (``<... object at 0x7f...>``, as in
+    request dumps) are blanked on both sides;
   - hop-by-hop headers (``Connection``, ``Transfer-Encoding``), which
     Quixote emits and Jack does not, are not compared; requests are replayed
     as HTTP/1.0 so that Quixote does not frame chunks itself.
@@ -126,6 +131,8 @@ JACK_COOKIE_ADDITIONS = ('httponly', 'samesite')
 # Validators Jack's StaticFile adds (documented in jack_runtime/static.py).
 JACK_ADDED_HEADERS = ('etag',)
 DRIVER_TIMEOUT = 600
+# Default reprs in pages (request dumps): the address differs on every run.
+OBJECT_ADDRESS = re.compile(r'( object at 0x)[0-9a-fA-F]+')
 
 
 class VerifyError(Exception):
@@ -183,6 +190,7 @@ def run_side(
     script: Path,
     env: dict[str, str] | None = None,
     python: str | None = None,
+    fallback: str | None = None,
 ) -> dict[str, Any]:
     """Run the driver for one side; return its transcript or raise VerifyError."""
     if not tree.is_dir():
@@ -199,7 +207,7 @@ def run_side(
             python or sys.executable, '-m', 'jackmigrate.verify_driver',
             '--side', side, '--entry', entry,
             '--tree', str(tree.resolve()), '--script', str(script.resolve()),
-        ]
+        ] + (['--fallback', fallback] if fallback else [])
         try:
             proc = subprocess.run(
                 command, cwd=tmp, env=child_env, capture_output=True,
@@ -229,14 +237,19 @@ def run_side(
 # -- normalisation -----------------------------------------------------------
 
 class TokenMap:
-    """Replace one side's random values by stable placeholders."""
+    """Replace one side's random values by placeholders naming their kind.
+
+    The placeholders are not numbered: Jack may issue a session id where
+    Quixote kept one (rotation at login), and numbering would then shift
+    every later placeholder on one side only.
+    """
 
     def __init__(self) -> None:
         self.tokens: dict[str, str] = {}
 
-    def learn(self, value: str) -> None:
+    def learn(self, value: str, kind: str) -> None:
         if len(value) >= 8 and value not in self.tokens:
-            self.tokens[value] = f'<token-{len(self.tokens) + 1}>'
+            self.tokens[value] = f'<{kind}>'
 
     def apply(self, text: str) -> str:
         for value in sorted(self.tokens, key=len, reverse=True):
@@ -313,15 +326,16 @@ class SideView:
                 if name.lower() == 'set-cookie':
                     cname, raw, _ = parse_set_cookie(value)
                     if cname == self.session_cookie:
-                        self.tokens.learn(_unquote(raw))
+                        self.tokens.learn(_unquote(raw), 'session-id')
             inputs = hidden_inputs(body) if b'<input' in body else {}
             for field in TOKEN_FIELDS:
                 if inputs.get(field):
-                    self.tokens.learn(inputs[field])
+                    self.tokens.learn(inputs[field], 'form-token')
 
     def body(self, result: dict[str, Any]) -> bytes:
         text = result['body'].decode('utf-8', 'surrogateescape')
         text = text.replace('&#39;', "'").replace('&#x27;', "'")
+        text = OBJECT_ADDRESS.sub(r'\1...', text)
         return self.tokens.apply(text).encode('utf-8', 'surrogateescape')
 
     def headers(self, result: dict[str, Any]) -> dict[str, str]:
@@ -387,6 +401,8 @@ def compare(
 def _compare_cookies(left: SideView, right: SideView, a, b, differ) -> None:
     ca, cb = left.cookies(a), right.cookies(b)
     for name in sorted(set(ca) | set(cb)):
+        if name == left.session_cookie and name in cb and name not in ca and cb[name][0].strip('"'):
+            continue  # Jack rotates the session id at login; Quixote keeps it
         if name not in ca or name not in cb:
             differ(
                 f'Set-Cookie {name}',
@@ -458,19 +474,16 @@ def verify_main(
     try:
         script = load_script(str(requests_path))
         entry = entry or script.get('entry') or find_entry(original)
-        if migrated_entry is None:
-            migrated_entry = entry.partition(':')[0]
-            original_name = entry.partition(':')[2]
-            if original_name and original_name != 'create_publisher':
-                migrated_entry = f'{migrated_entry}:{original_name}'
+        module, _, original_name = entry.partition(':')
         left = run_side('original', original, entry, requests_path, env, python)
-        right = run_side('migrated', migrated, migrated_entry, requests_path, env, python)
+        right = run_side('migrated', migrated, migrated_entry or module, requests_path,
+                         env, python, fallback=original_name or None)
     except (VerifyError, ScriptError) as exc:
         console.print(f'[red]error:[/red] {exc}', markup=True, highlight=False)
         return EXIT_ERROR
     differences = compare(left, right, script)
     render(differences, len(script['requests']), console)
-    if right.get('quixote_loaded') and 'quixote' not in str(migrated_entry):
+    if right.get('quixote_loaded') and not right['entry'].startswith('quixote'):
         console.print(
             '[yellow]note:[/yellow] the migrated side still imported quixote '
             '(left over imports, or the compat shim)'

@@ -52,7 +52,7 @@ def split_entry(entry: str) -> tuple[str, str | None]:
     return module, name or None
 
 
-def resolve_entry(side: str, entry: str) -> tuple[Any, str]:
+def resolve_entry(side: str, entry: str, fallback: str | None = None) -> tuple[Any, str]:
     """Import the entry module and return (object, attribute name used)."""
     module_name, name = split_entry(entry)
     try:
@@ -67,7 +67,7 @@ def resolve_entry(side: str, entry: str) -> tuple[Any, str]:
     if side == 'original':
         candidates = [name or ORIGINAL_FACTORY]
     else:
-        candidates = [name] if name else list(MIGRATED_NAMES) + [ORIGINAL_FACTORY]
+        candidates = [name] if name else list(MIGRATED_NAMES) + [fallback or ORIGINAL_FACTORY]
     for candidate in candidates:
         if hasattr(module, candidate):
             return getattr(module, candidate), candidate
@@ -192,7 +192,9 @@ def replay(call: Callable, script: dict[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
-def run(side: str, entry: str, tree: str, script_path: str) -> dict[str, Any]:
+def run(
+    side: str, entry: str, tree: str, script_path: str, fallback: str | None = None
+) -> dict[str, Any]:
     script = load_script(script_path)
     tree = os.path.abspath(tree)
     sys.path.insert(0, tree)
@@ -201,7 +203,7 @@ def run(side: str, entry: str, tree: str, script_path: str) -> dict[str, Any]:
     # .ptl files left); needed on both sides for original-vs-original runs.
     from jackmigrate import legacy_ptl
     legacy_ptl.install()
-    obj, name = resolve_entry(side, entry)
+    obj, name = resolve_entry(side, entry, fallback)
     call, config = make_app(side, obj, name)
     results = replay(call, script)
     return {
@@ -219,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--entry', required=True, help='module[:name]')
     parser.add_argument('--tree', required=True)
     parser.add_argument('--script', required=True)
+    parser.add_argument('--fallback', help="last name tried when --entry has none (the original's factory)")
     args = parser.parse_args(argv)
 
     # Keep the real stdout for the results; the application prints to stderr.
@@ -227,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     code = 0
     try:
-        document = run(args.side, args.entry, args.tree, os.path.abspath(args.script))
+        document = run(args.side, args.entry, args.tree, os.path.abspath(args.script),
+                       args.fallback)
     except DriverError as exc:
         document, code = {'error': exc.kind, 'message': str(exc)}, exc.code
     except ScriptError as exc:

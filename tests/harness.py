@@ -17,19 +17,22 @@ Shared by every runtime test file (app, directory, sessions, forms, fixtures). T
 - :func:`differential` does both calls; :func:`assert_same` compares status, body and
   headers, ignoring only Date/Server and the documented WSGI fixes (no ``Connection:
   close``/``Transfer-Encoding``; Jack states ``Content-Length: 0`` for an empty body).
+- :func:`serving` runs an app on a real waitress server (127.0.0.1, free port) in a thread.
 - :func:`load_as_jack` executes a Quixote module's source with its ``quixote`` imports
   pointed at Jack's modules (how the demo trees are served by Jack without copying them).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import io
 import re
 import sys
+import threading
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import unquote_to_bytes, urlencode
 
 Result = tuple[str, list[tuple[str, str]], bytes]
@@ -265,6 +268,35 @@ def wsgi_call(app: Any, environ: dict[str, Any]) -> Result:
         assert isinstance(name, str) and isinstance(value, str), (name, value)
         assert name.lower() not in HOP_BY_HOP, "hop-by-hop header from the app: %s" % name
     return captured["status"], list(captured["headers"]), body
+
+
+@contextlib.contextmanager
+def serving(app: Any, threads: int = 8) -> Iterator[int]:
+    """Serve ``app`` (or a factory) on waitress at 127.0.0.1 on a free port, in a thread;
+    yields the port. The loop is stopped from its own thread, so closing never races a
+    select() on the closed socket."""
+    from waitress import wasyncore
+
+    from jack_runtime.serve import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        finally:
+            server.task_dispatcher.shutdown()
+            wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=loop, name="waitress-test-server", daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 # -- flavours: one tree definition, two frameworks ----------------------------------------

@@ -6,12 +6,11 @@ from __future__ import annotations
 import http.client
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
+from harness import serving
 from jack_runtime import App, context
 from jack_runtime.directory import Directory
 from jack_runtime.http.response import Stream
-from jack_runtime.serve import create_server
 
 N = 64
 
@@ -54,18 +53,6 @@ class NamedApp(App):
     def __init__(self, name, barrier):
         super().__init__(Root(name, barrier))
         self.name = name
-
-
-@contextmanager
-def serving(app):
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield server.effective_port
-    finally:
-        server.close()
-        thread.join(timeout=10)
 
 
 def fetch(port, path):

@@ -256,7 +256,7 @@ def test_conversion_and_format_spec_together_work_where_quixote_raised():
 @pytest.mark.parametrize(
     "source, line, reason",
     [
-        ("def f [html] (x):\n    '<p>'\n    print x\n", 3, "syntax error"),
+        ("def f [html] (x):\n    '<p>'\n    print x\n", 3, "Python 2 source"),
         ("x = 1\ndef f(:):\n    pass\n", 2, "syntax error"),
         ("from quixote.ptl import ptl_html\n\n@ptl_html\nasync def f():\n    '<p>'\n", 4, "async def template"),
         ("async def f [html] ():\n    '<p>'\n", 1, "async def template"),
@@ -264,6 +264,8 @@ def test_conversion_and_format_spec_together_work_where_quixote_raised():
         ("@ptl_html\ndef f():\n    class C:\n        'doc'\n    C\n", 4, "class body inside a template"),
         ("@ptl_html\ndef f(htmltext):\n    F'<p>'\n", 2, "uses the name 'htmltext'"),
         ("s = '''\n", 1, "cannot tokenize"),
+        ("def htmltext(x):\n    return x\n@ptl_html\ndef f():\n    F'<p>'\n", 1, "binds 'htmltext'"),
+        ("from markupsafe import Markup as htmltext\n@ptl_html\ndef f():\n    F'<p>'\n", 1, "binds 'htmltext'"),
     ],
 )
 def test_unconvertible_files_raise_with_line_and_reason(source, line, reason):
@@ -280,3 +282,37 @@ def test_htmltext_types_match_quixote_in_plain_and_html_templates():
     ns, _ = run_jack(source)
     assert type(ns["p"](1)) is str and isinstance(q["p"](1), str)
     assert isinstance(ns["h"](1), jhtml.htmltext) and isinstance(q["h"](1), qhtml.htmltext)
+
+
+def test_bracket_text_inside_strings_is_not_a_template():
+    # Quixote 3.0's regex pre-pass rewrote `def f [html] (` even inside a string literal.
+    source = 'DOC = """\ndef f [html] (x):\n"""\n\ndef g [html] (x):\n    \'<p>\'\n'
+    result = convert_ptl(source, "p.ptl")
+    assert result.templates == [("g", "html", 5)]
+    assert 'DOC = """\ndef f [html] (x):\n"""' in result.code
+
+
+def test_implicit_concatenation_keeps_its_layout():
+    code = convert("@ptl_html\ndef f(x):\n    (F'<a>{x}'\n     '<b>')\n").code
+    assert "out += (htmltext('<a>{x}'\n     '<b>').format(x=x))" in code
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "F'{x, 1}'",  # an unparenthesized tuple: one argument
+        "F'{{braces}} \\N{BULLET} {x}'",
+        "F'\\N{BULLET} {{only}}'",
+        "F'\\\\N{{x}}'",
+        "F'''<pre>\n{x:^9}\n</pre>'''",
+        "F'{x=}'",
+        "F'{ x = :>5}'",
+        "F'{(lambda: x)()}'",
+        "F'{x}' '{plain braces}'",
+    ],
+)
+def test_tricky_html_f_strings_render_like_quixote(literal):
+    source = f"from quixote.ptl import ptl_html\n@ptl_html\ndef t(x):\n    {literal}\n"
+    q = run_quixote(source, 3)["t"]("<a&b>")
+    ns, _ = run_jack(source)
+    assert equivalent(q, ns["t"]("<a&b>")), (q, ns["t"]("<a&b>"))

@@ -6,11 +6,12 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from importlib.metadata import entry_points
 
 import pytest
+
+from harness import serving
 
 from jack_runtime import App
 from jack_runtime.directory import Directory
@@ -94,17 +95,16 @@ def _get(port, path="/", attempts=1):
 
 
 def test_create_server_serves_an_app_factory():
-    server = create_server(lambda: App(Root()), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        status, headers, body = _get(server.effective_port)
-    finally:
-        server.close()
-        thread.join(timeout=10)
+    with serving(lambda: App(Root())) as port:
+        status, headers, body = _get(port)
     assert (status, body) == (200, b"served")
     # waitress frames the body and adds Date/Server; Jack sent no hop-by-hop headers
     assert headers["Content-Length"] == "6" and "Date" in headers
+    server = create_server(wsgi_app, host="127.0.0.1", port=0)
+    try:
+        assert int(server.effective_port) > 0
+    finally:
+        server.close()
 
 
 def _free_port():

@@ -331,7 +331,7 @@ def test_session_manager_over_shelve(tmp_path):
         assert body(again.call("GET", "/")) == "user=bob tokens=1"
 
 
-def test_memory_warns_under_several_processes(caplog):
+def test_memory_warns_under_several_processes(caplog, tmp_path):
     caplog.set_level(logging.WARNING, LOGGER)
     for manager in (BaseSessionManager(session_store=MemoryStore()), SessionManager()):
         caplog.clear()
@@ -342,7 +342,7 @@ def test_memory_warns_under_several_processes(caplog):
         assert len(warnings) == 1, caplog.text      # once per process, not per request
     caplog.clear()
     client(BaseSessionManager(session_store=MemoryStore())).call("GET", "/")
-    client(BaseSessionManager(session_store=SqliteStore(":memory:"))).call(
+    client(BaseSessionManager(session_store=SqliteStore(tmp_path / "s.db"))).call(
         "GET", "/", extra={"wsgi.multiprocess": True})
     assert "several processes" not in caplog.text
 
@@ -471,6 +471,11 @@ def test_corrupt_stored_session_gives_a_fresh_session(tmp_path, caplog, garbage)
     assert store.load(session_id) is None          # dropped: logged once, not every request
     c.call("GET", "/login")
     assert body(c.call("GET", "/")) == "user=bob tokens=0"
+
+
+def test_sqlite_refuses_a_private_memory_database():
+    with pytest.raises(ValueError, match="MemoryStore"):
+        SqliteStore(":memory:")
 
 
 def test_abstract_store_names():

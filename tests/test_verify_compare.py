@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import io
-import json
 
 import pytest
 
 from jackmigrate.request_script import (
-    CookieJar, ReplayState, ScriptError, build_environ, hidden_inputs,
+    ReplayState, ScriptError, build_environ, hidden_inputs,
     normalise_script, parse_set_cookie,
 )
 from jackmigrate.verify import compare
@@ -233,3 +231,34 @@ def test_hidden_inputs_parses_attribute_order_and_quotes():
 
 def test_parse_set_cookie_keeps_quoted_semicolons():
     assert parse_set_cookie('n="a;b"; Path=/; HttpOnly') == ('n', '"a;b"', {'path': '/', 'httponly': ''})
+
+
+def test_session_id_rotation_by_jack_is_accepted_but_not_a_deletion():
+    rotated = result(headers=[('Set-Cookie', 'QX_session="CCCCCCCCCCCCCCCCCCCCCC"; path=/; HttpOnly')])
+    assert diff(doc(result()), doc(rotated)) == []
+    revoked = result(headers=[('Set-Cookie', 'QX_session=""; path=/; max-age=0')])
+    assert [d.aspect for d in diff(doc(result()), doc(revoked))] == ['Set-Cookie QX_session']
+
+
+def test_etag_added_by_jack_is_accepted_but_a_changed_one_is_not():
+    assert diff(doc(result()), doc(result(headers=[('ETag', '"1-2"')]))) == []
+    differences = diff(doc(result(headers=[('ETag', '"1-2"')])), doc(result(headers=[('ETag', '"3-4"')])))
+    assert [d.aspect for d in differences] == ['Etag']
+
+
+def test_expires_without_date_uses_the_time_received():
+    left = result(headers=[('Expires', 'Wed, 25 Nov 2026 13:00:00 GMT')])
+    right = result(headers=[('Expires', 'Wed, 25 Nov 2026 13:00:05 GMT')])
+    right['headers'] = [h for h in right['headers'] if h[0] != 'Date']
+    right['received'] = 1795608000.0 + 5  # 12:00:05 UTC on the same day
+    assert diff(doc(left), doc(right)) == []
+    right['received'] -= 3600
+    assert [d.aspect for d in diff(doc(left), doc(right))] == ['Expires']
+
+
+def test_object_addresses_in_pages_are_ignored():
+    left = result(body=b'<td>&lt;_io.BytesIO object at 0x7f6649eb1da0&gt;</td>')
+    right = result(body=b'<td>&lt;_io.BytesIO object at 0x7f00aa000010&gt;</td>')
+    assert diff(doc(left), doc(right)) == []
+    other = result(body=b'<td>&lt;_io.StringIO object at 0x7f00aa000010&gt;</td>')
+    assert diff(doc(left), doc(other))

@@ -169,7 +169,7 @@ class htmltext:
         h.s = s % args
         return h
 
-    def format(self, *args: Any, **kwargs: Any) -> "htmltext":
+    def format(self, /, *args: Any, **kwargs: Any) -> "htmltext":
         """``str.format`` with every argument escaped; specs apply to the escaped text."""
         s = self.s
         guard = _format_plan.get(s)
@@ -193,8 +193,19 @@ class htmltext:
                     a = _wraparg(a)
                 wrapped.append(a)
             args = wrapped
-            if kwargs:
-                kwargs = {k: _wraparg(v) for k, v in kwargs.items()}
+            # Converted HTML f-strings pass bare names as keywords: `.format(title=title)`.
+            # kwargs is this call's own dict, so its values can be replaced in place.
+            for k, a in kwargs.items():
+                t = type(a)
+                if t is str:
+                    if "&" in a or "<" in a or ">" in a or '"' in a or "'" in a:
+                        kwargs[k] = (a.replace("&", "&amp;").replace("<", "&lt;")
+                                     .replace(">", "&gt;").replace('"', "&quot;")
+                                     .replace("'", "&#39;"))
+                elif t is htmltext:
+                    kwargs[k] = a.s
+                elif t is not int and t is not float:
+                    kwargs[k] = _wraparg(a)
         h = _object_new(htmltext)
         h.s = s.format(*args, **kwargs)
         return h

@@ -214,6 +214,10 @@ class SqliteStore(PickleStore):
     def __init__(self, path: str | os.PathLike[str], max_age: float | None = DEFAULT_MAX_AGE,
                  timeout: float = 5.0, expire_interval: float = 600.0) -> None:
         self.path = os.fspath(path)
+        if self.path == ":memory:" or self.path.startswith("file::memory:"):
+            # each connection (one per thread) would get a database of its own
+            raise ValueError("SqliteStore needs a file shared by all threads and processes; "
+                             "for sessions in memory use MemoryStore()")
         self.max_age = max_age
         self.timeout = timeout
         self.expire_interval = expire_interval
@@ -369,20 +373,19 @@ class RedisStore(PickleStore):
         return state
 
     def _redis(self) -> Any:
-        client = self._client
-        if client is None or not self._errors:
+        if not self._errors:
             try:
                 import redis
             except ImportError as exc:
                 raise ImportError("RedisStore needs the redis package: "
                                   "pip install 'jack[redis]'") from exc
-            # redis-py's pool notices a fork and reconnects in the child by itself.
-            if client is None:
-                client = self._client = redis.Redis.from_url(
+            self._errors = (redis.exceptions.RedisError, OSError)
+            if self._client is None:
+                # redis-py's pool notices a fork and reconnects in the child by itself
+                self._client = redis.Redis.from_url(
                     self.url, socket_timeout=self.socket_timeout,
                     socket_connect_timeout=self.socket_timeout)
-            self._errors = (redis.exceptions.RedisError, OSError)
-        return client
+        return self._client
 
     def _fail(self, action: str, exc: BaseException) -> SessionStoreUnavailable:
         log.error("session store unavailable: redis %s, %s failed: %s: %s",

@@ -50,7 +50,7 @@ def _load() -> dict[str, type[Rule]]:
             raise RegistryError(f"rule name {rule.name!r} used by {names[rule.name]} and {rule.id}")
         names[rule.name] = rule.id
         for dep in rule.after:
-            if dep not in found:
+            if dep != "*" and dep not in found:
                 raise RegistryError(f"{rule.id} runs after unknown rule {dep}")
     return dict(sorted(found.items()))
 
@@ -98,8 +98,10 @@ def select_rules(
 def layers(rules: Iterable[type[Rule]]) -> list[list[type[Rule]]]:
     """Group rules into traversal layers: a rule sits one layer after the deepest rule it
     must run after (constraints on unselected rules are ignored).  Within a layer rules
-    keep id order."""
-    chosen = {r.id: r for r in rules}
+    keep id order.  ``after = ("*",)`` puts a rule in a last layer of its own kind."""
+    rules = list(rules)
+    last = [r for r in rules if "*" in r.after]
+    chosen = {r.id: r for r in rules if "*" not in r.after}
     depth: dict[str, int] = {}
 
     def visit(rule_id: str, stack: tuple[str, ...]) -> int:
@@ -118,4 +120,7 @@ def layers(rules: Iterable[type[Rule]]) -> list[list[type[Rule]]]:
     result: list[list[type[Rule]]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for rid in sorted(chosen):
         result[depth[rid]].append(chosen[rid])
+    if last:
+        # after = ("*",): checks that must see the result of every other rule
+        result.append(sorted(last, key=lambda r: r.id))
     return result

@@ -55,22 +55,16 @@ def jack_equivalents(quixote_names: Iterable[str]) -> frozenset[str]:
 
 def _index_is_subclass(index: object, dotted: str, roots: frozenset[str]) -> bool:
     """Ask the project index whether the project class ``dotted`` derives from one of
-    ``roots`` (Quixote or Jack dotted names)."""
-    if index is None:
+    ``roots`` (Quixote dotted names; the index knows nothing of Jack names)."""
+    fn = getattr(index, "quixote_bases", None)
+    if fn is None:
         return False
-    fn = getattr(index, "is_subclass", None)
-    if fn is not None:
-        try:
-            return any(bool(fn(dotted, root)) for root in roots)
-        except Exception:  # an index that cannot answer is no evidence
-            return False
-    fn = getattr(index, "ancestors", None)
-    if fn is not None:
-        try:
-            return bool(set(fn(dotted)) & roots)
-        except Exception:
-            return False
-    return False
+    return bool(set(fn(dotted)) & roots)
+
+
+def index_modules(index: object) -> frozenset[str]:
+    """Dotted names of the modules the project index knows (empty without an index)."""
+    return frozenset(getattr(index, "modules", {}) or {})
 
 
 class ClassTable:

@@ -102,6 +102,10 @@ def count_name(module: cst.Module, name: str) -> int:
         def visit_Import(self, node: cst.Import) -> bool:
             return False
 
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # `x.name` is not a use of the binding `name`
+            return False
+
         def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
             return False
 
@@ -112,3 +116,10 @@ def count_name(module: cst.Module, name: str) -> int:
 
     module.visit(_Count())
     return count
+
+
+def drop_unused_module_imports(rule, module: cst.Module, modules: tuple[str, ...]) -> None:
+    """Ask the engine to drop ``import m`` for each of ``modules`` no longer referenced."""
+    for local, qualified in rule.ctx.bindings.items():
+        if qualified in modules and local == qualified and count_name(module, local) == 0:
+            rule.remove_import(qualified)

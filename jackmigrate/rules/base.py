@@ -15,7 +15,8 @@ A rule is a libcst transformer with declarative metadata::
         summary = "Remove quixote.enable_ptl() calls"
         rationale = "Templates are converted to .py, so the import hook is not needed."
         applicability = SAFE                 # or NEEDS_REVIEW
-        after = ("JM001",)                   # run in a later pass than these rules
+        after = ("JM001",)                   # run in a later traversal than these
+                                             # ("*": after every other rule)
         markers = ("enable_ptl",)            # skipped for files containing none of these
         examples = (
             Example(before="from quixote import enable_ptl\\nenable_ptl()\\n",
@@ -77,6 +78,13 @@ converted text then flows through every other selected rule.  Report findings fr
 
 A rule may instead (or also) override :meth:`Rule.transform_module` for whole-module
 work; it runs after the batched traversal of its layer.
+
+Performance: the ``visit_*``/``leave_*`` methods of every rule in a layer share one
+traversal that rebuilds only changed nodes, so they cost little.  ``transform_module``
+and any ``module.visit(...)`` inside a rule cost a full libcst walk (about as much as
+parsing the file): return early when the file has nothing for the rule.  Keep
+``markers`` specific (``"import md5"``, ``"md5."`` rather than ``"sha"``): a marker that
+matches most files makes the engine parse them all.
 
 Inline suppression ``# jackmigrate: ignore[JM001]`` (or ``ignore`` for every rule) on a
 line discards the changes and findings of that rule on nodes starting on that line; a

@@ -101,10 +101,14 @@ class PtlTemplates(Rule):
     def convert_source(self, source: str) -> str:
         # PtlError (a SourceError) propagates: the engine reports the file with its line
         # and reason and leaves it untouched.
+        # A template that was Python 2 source was written for Quixote <= 2.x: generation 1
+        # for certain (the Python 2 front end sets the flag when it converted the file).
+        generation = 1 if getattr(self.ctx, "from_python2", False) else None
         result = convert_ptl(
             source,
             self.ctx.path,
             target_python=self.ctx.target_python,
+            generation=generation,
             review_comment=lambda message: todo_comment(self.id, message),
         )
         for finding in result.findings:

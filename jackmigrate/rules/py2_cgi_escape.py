@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from jackmigrate.rules._py2lib import drop_unused_module_imports
 from jackmigrate.rules.base import SAFE, Example, Rule
 
 
@@ -21,7 +22,7 @@ class Py2CgiEscape(Rule):
     examples = (
         Example(
             before="import cgi\nsafe = cgi.escape(text)\n",
-            after="import cgi\nimport html\nsafe = html.escape(text, quote=False)\n",
+            after="import html\nsafe = html.escape(text, quote=False)\n",
         ),
         Example(
             before="from cgi import escape\nattr = escape(value, True)\n",
@@ -32,6 +33,12 @@ class Py2CgiEscape(Rule):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.html_bound = "html" in self.ctx.bindings and self.ctx.bindings["html"] != "html"
+        self.done = False
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.done:
+            drop_unused_module_imports(self, updated, ("cgi",))
+        return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.ctx.qualify(original.func) != "cgi.escape":
@@ -48,6 +55,7 @@ class Py2CgiEscape(Rule):
         if quoting is None:
             self.mark(original, "cgi.escape's quote flag is not a constant: html.escape(s, quote=...) also escapes ' when true")
             return updated
+        self.done = True
         if not quoting:
             args.append(cst.Arg(keyword=cst.Name("quote"), value=cst.Name("False"),
                                 equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))

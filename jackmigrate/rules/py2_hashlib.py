@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from jackmigrate.rules._py2lib import count_name, dotted, imported_module_names, without_import
+from jackmigrate.rules._py2lib import drop_unused_module_imports
 from jackmigrate.rules.base import NEEDS_REVIEW, Example, Rule
 
-# module -> (its constructor names, the hashlib name they become)
-_MODULES = {"md5": (("new", "md5"), "md5"), "sha": (("new", "sha"), "sha1")}
+# Python 2 constructor -> hashlib name
+_CONSTRUCTORS = {"md5.new": "md5", "md5.md5": "md5", "sha.new": "sha1", "sha.sha": "sha1"}
 
 
 class Py2Hashlib(Rule):
@@ -38,96 +38,37 @@ class Py2Hashlib(Rule):
         Example(before="import hashlib\nhashlib.md5(b'x')\n"),
     )
 
-    def transform_module(self, module: cst.Module) -> cst.Module:
-        for mod, (ctors, target) in _MODULES.items():
-            module = self._module_form(module, mod, ctors, target)
-            module = self._from_form(module, mod, ctors, target)
-        return module
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.done = False
 
-    def _check_bytes(self, call: cst.Call) -> None:
-        if call.args and not (
-            isinstance(call.args[0].value, cst.SimpleString) and call.args[0].value.prefix.lower().startswith("b")
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        qualified = self.ctx.qualify(original.func) or ""
+        target = _CONSTRUCTORS.get(qualified)
+        if target is None:
+            return updated
+        self.done = True
+        if original.args and not (
+            isinstance(original.args[0].value, cst.SimpleString)
+            and "b" in original.args[0].value.prefix.lower()
         ):
-            self.mark(call, "hashlib needs bytes: encode str arguments (e.g. value.encode('utf-8'))")
-
-    def _module_form(self, module: cst.Module, mod: str, ctors: tuple[str, ...], target: str) -> cst.Module:
-        bound = imported_module_names(module, mod)
-        if not bound:
-            return module
-        rule = self
-        replaced = 0
-
-        class _Calls(cst.CSTTransformer):
-            def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-                nonlocal replaced
-                name = dotted(updated.func)
-                if name and name.count(".") == 1:
-                    base, attr = name.split(".")
-                    if base in bound and attr in ctors:
-                        replaced += 1
-                        rule.rewritten(original, f"{base}.{attr}() -> hashlib.{target}()")
-                        rule._check_bytes(original)
-                        return updated.with_changes(func=cst.parse_expression(f"hashlib.{target}"))
-                return updated
-
-        module = module.visit(_Calls())
-        if replaced and all(count_name(module, b) == 0 for b in bound):
-            module = without_import(module, mod)
-        if replaced:
-            self.add_import("hashlib")
+            self.mark(original, "hashlib needs bytes: encode str arguments (e.g. value.encode('utf-8'))")
         else:
-            self.unsupported_uses(module, bound, mod)
-        return module
+            self.rewritten(original, f"{qualified}() -> hashlib.{target}()")
+        if isinstance(original.func, cst.Name):  # from md5 import md5
+            module, name = qualified.split(".")
+            self.remove_import(module, original.func.value)
+            self.add_import("hashlib", target)
+            return updated.with_changes(func=cst.Name(target))
+        self.add_import("hashlib")
+        return updated.with_changes(func=cst.Attribute(cst.Name("hashlib"), cst.Name(target)))
 
-    def unsupported_uses(self, module: cst.Module, bound: set[str], mod: str) -> None:
-        # Only reached when the module is imported but never called as a constructor:
-        # report the import so nothing is skipped silently.
-        for stmt in module.body:
-            if isinstance(stmt, cst.SimpleStatementLine) and any(
-                isinstance(s, cst.Import) and any(dotted(a.name) == mod for a in s.names) for s in stmt.body
-            ):
-                self.mark(stmt, f"the Python 2 `{mod}` module does not exist in Python 3: use hashlib")
-
-    def _from_form(self, module: cst.Module, mod: str, ctors: tuple[str, ...], target: str) -> cst.Module:
-        rule = self
-
-        class _From(cst.CSTTransformer):
-            def __init__(self) -> None:
-                super().__init__()
-                self.renamed: dict[str, str] = {}
-
-            def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
-                if updated.module is None or dotted(updated.module) != mod or isinstance(updated.names, cst.ImportStar):
-                    return updated
-                names = []
-                for alias in updated.names:
-                    if isinstance(alias.name, cst.Name) and alias.name.value in ctors:
-                        local = alias.asname.name.value if alias.asname else alias.name.value
-                        if alias.asname is None:
-                            self.renamed[local] = target
-                            alias = alias.with_changes(name=cst.Name(target))
-                        else:
-                            alias = alias.with_changes(name=cst.Name(target))
-                        rule.rewritten(original, f"from {mod} import {local} -> from hashlib import {target}")
-                    names.append(alias)
-                return updated.with_changes(module=cst.Name("hashlib"), names=names)
-
-        visitor = _From()
-        module = module.visit(visitor)
-        if not visitor.renamed:
-            return module
-
-        class _Uses(cst.CSTTransformer):
-            def leave_Call(self, original: cst.Call, updated: cst.Call):
-                if isinstance(updated.func, cst.Name) and updated.func.value in visitor.renamed:
-                    rule._check_bytes(original)
-                return updated
-
-            def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
-                return updated.with_changes(attr=original.attr)  # `obj.sha` is not the import
-
-            def leave_Name(self, original: cst.Name, updated: cst.Name):
-                new = visitor.renamed.get(updated.value)
-                return updated.with_changes(value=new) if new else updated
-
-        return module.visit(_Uses())
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.done:
+            drop_unused_module_imports(self, updated, ("md5", "sha"))
+        else:
+            for local, qualified in self.ctx.bindings.items():
+                if qualified in ("md5", "sha"):
+                    self.unsupported(original, f"the Python 2 `{qualified}` module does not exist in Python 3",
+                                     "used other than through its constructors: port to hashlib by hand")
+        return updated

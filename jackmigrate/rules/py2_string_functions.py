@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from jackmigrate.rules._py2lib import as_receiver
+from jackmigrate.rules._py2lib import as_receiver, drop_unused_module_imports
 from jackmigrate.rules.base import SAFE, Example, Rule
 
 # string.f(s, *rest) -> s.method(*rest)
@@ -34,7 +34,7 @@ class Py2StringFunctions(Rule):
     examples = (
         Example(
             before="import string\ntitle = string.join(words)\nparts = string.split(line, ',')\nn = string.atoi(text)\n",
-            after="import string\ntitle = ' '.join(words)\nparts = line.split(',')\nn = int(text)\n",
+            after="title = ' '.join(words)\nparts = line.split(',')\nn = int(text)\n",
         ),
         Example(
             before="import string\nkey = string.lower(a + b)\nok = string.letters\n",
@@ -47,6 +47,17 @@ class Py2StringFunctions(Rule):
         qualified = self.ctx.qualify(original.func) or ""
         if not qualified.startswith("string.") or qualified.count(".") != 1:
             return updated
+        new = self._rewrite(original, updated, qualified)
+        if new is not updated:
+            self.done = True
+        return new
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if getattr(self, "done", False):
+            drop_unused_module_imports(self, updated, ("string",))
+        return updated
+
+    def _rewrite(self, original: cst.Call, updated: cst.Call, qualified: str) -> cst.BaseExpression:
         func = qualified.split(".")[1]
         args = list(updated.args)
         if not args or any(a.star or a.keyword for a in args):

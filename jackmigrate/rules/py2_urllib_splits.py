@@ -7,7 +7,7 @@ from jackmigrate.rules.base import NEEDS_REVIEW, Example, Rule
 
 _SPLITS = frozenset(
     "splittype splithost splituser splitpasswd splitport splitnport splitquery splittag "
-    "splitattr splitvalue unwrap to_bytes".split()
+    "splitattr splitvalue to_bytes".split()
 )
 _MODULES = ("urllib", "urllib.parse", "urllib2")
 
@@ -23,7 +23,7 @@ class Py2UrllibSplits(Rule):
         "left to a person, with a TODO naming the replacement."
     )
     applicability = NEEDS_REVIEW
-    markers = ("split", "unwrap", "to_bytes")
+    markers = ("split", "to_bytes")
     examples = (
         Example(
             before="import urllib.parse\nscheme, rest = urllib.parse.splittype(url)\n",

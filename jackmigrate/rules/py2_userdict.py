@@ -127,6 +127,6 @@ class Py2UserDict(Rule):
                 self.rewritten(original, "DictMixin subclass -> MutableMapping")
             return updated
         extra = [s for s in cst.parse_module(_DERIVED).body if s.name.value not in defined]
-        extra = [s.with_changes(leading_lines=[cst.EmptyLine()]) for s in extra]
+        extra = [s.with_changes(leading_lines=[cst.EmptyLine(indent=False)]) for s in extra]
         self.rewritten(original, "DictMixin subclass -> MutableMapping, with __iter__/__len__ from keys()")
         return updated.with_changes(body=updated.body.with_changes(body=[*updated.body.body, *extra]))
