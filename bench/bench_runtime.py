@@ -133,16 +133,17 @@ def per_call_us(cases: list[tuple[str, Callable[[], Any]]], number: int,
                 repeat: int) -> dict[str, float]:
     """Microseconds per call of each case: the best of ``repeat`` runs of ``number`` calls.
 
-    The cases take turns within each round, so that load from other processes on the
-    machine affects all of them alike."""
+    CPU time of this thread is measured, not wall time, so that other processes on a busy
+    machine do not count; and the cases take turns within each round, so that what noise
+    remains (caches, frequency) affects all of them alike."""
     best = {label: float("inf") for label, _ in cases}
     for _ in range(repeat):
         for label, fn in cases:
-            start = time.perf_counter()
+            start = time.thread_time_ns()
             for _ in range(number):
                 fn()
-            best[label] = min(best[label], (time.perf_counter() - start) / number)
-    return {label: seconds * 1e6 for label, seconds in best.items()}
+            best[label] = min(best[label], (time.thread_time_ns() - start) / number)
+    return {label: ns / 1000 for label, ns in best.items()}
 
 
 def flavour(directory_module: Any, redirect: Any) -> SimpleNamespace:

@@ -8,6 +8,9 @@ difference to the no-session baseline is what the session machinery adds:
                   nothing stored)
   sqlite read     a logged-in session: loaded, unpickled, compared, not written
   sqlite r+w      a logged-in session changed by every request: loaded and written back
+                  (wsgi.multithread false, as under gunicorn sync workers)
+  ... threaded    the same with wsgi.multithread true (waitress, gthread): requests of one
+                  session are serialised by a per-session lock, which costs a little more
   memory r+w      the same with MemoryStore, for reference
 
 Run: python bench/bench_sessions.py [--requests N] [--rounds R]
@@ -44,13 +47,13 @@ class Root(Directory):
         return "hello"
 
 
-def environ(path: str, cookie: str | None) -> dict:
+def environ(path: str, cookie: str | None, threaded: bool = False) -> dict:
     env = {
         "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "",
         "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1", "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "wsgi.multithread": threaded, "wsgi.multiprocess": False, "wsgi.run_once": False,
     }
     if cookie:
         env["HTTP_COOKIE"] = cookie
@@ -78,11 +81,12 @@ def login(app: App) -> str:
     return value.split(";")[0]
 
 
-def batch(app: App, path: str, cookie: str | None, requests: int) -> float:
+def batch(app: App, path: str, cookie: str | None, requests: int,
+          threaded: bool = False) -> float:
     """Seconds per request for ``requests`` calls. Each environ is copied from a template
     inside the loop (the same small cost in every case): building them all beforehand would
     inflate the heap and with it the garbage collector's share of every allocation."""
-    template = environ(path, cookie)
+    template = environ(path, cookie, threaded)
     start = time.perf_counter()
     for _ in range(requests):
         env = template.copy()
@@ -105,27 +109,29 @@ def main() -> None:
         plain_app = App(Root())
         sqlite_cookie, memory_cookie = login(sqlite_app), login(memory_app)
         cases = [
-            ("baseline", plain_app, "/", None),
-            ("no cookie", sqlite_app, "/", None),
-            ("sqlite read", sqlite_app, "/", sqlite_cookie),
-            ("sqlite r+w", sqlite_app, "/write", sqlite_cookie),
-            ("memory r+w", memory_app, "/write", memory_cookie),
+            ("baseline", plain_app, "/", None, False),
+            ("no cookie", sqlite_app, "/", None, False),
+            ("sqlite read", sqlite_app, "/", sqlite_cookie, False),
+            ("sqlite r+w", sqlite_app, "/write", sqlite_cookie, False),
+            ("sqlite r+w, threaded", sqlite_app, "/write", sqlite_cookie, True),
+            ("memory r+w", memory_app, "/write", memory_cookie, False),
         ]
-        for _name, app, path, cookie in cases:  # warm up: connections, caches
-            batch(app, path, cookie, 200)
+        for _name, app, path, cookie, threaded in cases:  # warm up: connections, caches
+            batch(app, path, cookie, 200, threaded)
         # Rounds interleave the cases, so drift in machine load hits all of them alike; each
         # case keeps its best round.
         best = {name: float("inf") for name, *_ in cases}
         for _ in range(args.rounds):
-            for name, app, path, cookie in cases:
-                best[name] = min(best[name], batch(app, path, cookie, args.requests) * 1e6)
+            for name, app, path, cookie, threaded in cases:
+                best[name] = min(best[name],
+                                 batch(app, path, cookie, args.requests, threaded) * 1e6)
 
     base = best["baseline"]
     print("per-request cost in-process, best of %d interleaved rounds x %d requests"
           % (args.rounds, args.requests))
-    print("  %-12s %7.2f us  (same page, no session manager)" % ("baseline", base))
+    print("  %-21s %7.2f us  (same page, no session manager)" % ("baseline", base))
     for name, *_ in cases[1:]:
-        print("  %-12s %7.2f us  added %6.2f us  (%.2fx baseline)"
+        print("  %-21s %7.2f us  added %6.2f us  (%.2fx baseline)"
               % (name, best[name], best[name] - base, best[name] / base))
     added = best["sqlite r+w"] - base
     print("goal: a session read and written in sqlite adds <= %.0f us per request: %s "

@@ -11,7 +11,9 @@ hooks keep working. What differs is what Quixote gets wrong for WSGI:
   serve concurrently in one process, under threads or greenlets;
 - no hop-by-hop headers and no self-chunked bodies (the server frames the body);
 - a malformed request (a RequestError while the request object is built) is a 4xx page,
-  where Quixote's adapter lets the exception escape as a 500.
+  where Quixote's adapter lets the exception escape as a 500;
+- REQUEST_URI, which Quixote's adapter added, is added the same way when the server did
+  not set it.
 """
 from __future__ import annotations
 
@@ -73,6 +75,10 @@ class App:
     # -- WSGI ------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if "REQUEST_URI" not in environ:
+            # Quixote's WSGI adapter (QWIP) sets it, with this value, and applications read
+            # it; waitress sets it too (the path as sent), other servers may not.
+            environ["REQUEST_URI"] = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         try:
             request = self.request_class(environ["wsgi.input"], environ)
         except PublishError as exc:

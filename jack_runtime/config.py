@@ -1,7 +1,10 @@
 """Configuration: Quixote 3.8's ``Config`` with its 21 options, plus Jack's request limits.
 
-Every Quixote option keeps its name, default and meaning, so ``Config(display_exceptions='plain')``
-and config files written for Quixote (UPPERCASE names, ``read_file``) work unchanged. Options
+Every Quixote option keeps its name and meaning, so ``Config(display_exceptions='plain')``
+and config files written for Quixote (UPPERCASE names, ``read_file``) work unchanged. The
+defaults are Quixote's except for the session cookie, which is HttpOnly with SameSite=Lax
+by default (``session_cookie_httponly=False, session_cookie_samesite=None`` restore
+Quixote's cookie). Options
 from older Quixote releases that Jack does not implement are refused with an error that names
 the option and says what to use instead, rather than being silently ignored.
 """
@@ -22,7 +25,8 @@ SESSION_COOKIE_NAME = "QX_session"
 SESSION_COOKIE_DOMAIN = None
 SESSION_COOKIE_PATH = None
 SESSION_COOKIE_SECURE = False
-SESSION_COOKIE_HTTPONLY = False
+# Quixote's default is False; Jack keeps the session cookie away from scripts by default.
+SESSION_COOKIE_HTTPONLY = True
 MAIL_FROM = None
 MAIL_SERVER = "localhost"
 MAIL_PORT = None
@@ -41,9 +45,9 @@ MAX_REQUEST_BODY_SIZE = 16 * 1024 * 1024
 MAX_FORM_MEMORY_SIZE = 1024 * 1024
 # Number of parts (fields and files) accepted in one multipart body (Werkzeug's max_form_parts).
 MAX_FORM_PARTS = 1000
-# SameSite attribute of the session cookie: None (Quixote's cookie, no attribute), "Lax",
-# "Strict" or "None".
-SESSION_COOKIE_SAMESITE = None
+# SameSite attribute of the session cookie: "Lax" (the default), "Strict", "None", or None
+# for no attribute at all (Quixote's cookie).
+SESSION_COOKIE_SAMESITE = "Lax"
 
 QUIXOTE_CONFIG_VARS = (
     "error_email", "access_log", "display_exceptions", "error_log", "compress_pages",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import logging
 import os
 import sys
 from typing import Any, Callable, Sequence
@@ -102,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ImportError, ValueError) as exc:
             print("jack serve: cannot load %r: %s" % (args.target, exc), file=sys.stderr)
             return 2
+        if not logging.getLogger().handlers:
+            # a development server shows what it does, as Quixote's simple_server did (it
+            # logs requests when no access log is configured): waitress's "Serving on ...",
+            # Jack's access and error logs
+            logging.basicConfig(level=logging.INFO, format="%(message)s")
         run(target, host=args.host, port=args.port, threads=args.threads)
     return 0
 

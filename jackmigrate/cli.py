@@ -277,9 +277,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     file could not be processed)."""
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="jackmigrate", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - not configured
-        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-        sys.exit(0)
     except click.UsageError as exc:
         exc.show()
         sys.exit(EXIT_USAGE)

@@ -11,6 +11,7 @@ out of :func:`migrate_bytes`.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import os
 import traceback
 import warnings
@@ -97,7 +98,7 @@ def _error(path: str, rule: str, message: str, line: int = 0, column: int = 0) -
 def _rules_for(opts: Options, path: str) -> list[type[Rule]]:
     ids = set(opts.rule_ids)
     for pattern, ignored in opts.per_path_ignores:
-        if PurePath(path).match(pattern):
+        if fnmatch.fnmatch(path, pattern) or PurePath(path).match(pattern):
             ids -= {i for i in ids if any(i.startswith(p) for p in ignored)}
     registry = all_rules()
     return [registry[i] for i in sorted(ids) if i in registry]
@@ -161,11 +162,10 @@ def migrate_source(
     """Convenience for tests and the example harness: migrate a text with the given
     rules (ids, names or classes; default all) without the prefilter."""
     if rules is None:
-        ids = tuple(all_rules())
+        chosen = list(all_rules().values())
     else:
-        ids = tuple(r.id if isinstance(r, type) else get_rule(r).id for r in rules)
-    opts = Options(rule_ids=ids, target_python=target_python)
-    chosen = _rules_for(opts, path)
+        chosen = [r if isinstance(r, type) else get_rule(r) for r in rules]
+    opts = Options(rule_ids=tuple(r.id for r in chosen), target_python=target_python)
     src = SourceText(source, "utf-8", False)
     try:
         return _migrate_text(path, src, chosen, opts, index, getattr(index, "markers", ()) or (), force=True)
@@ -225,6 +225,14 @@ def _migrate_text(
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         line, col = exc.raw_line, exc.raw_column
+        reason = exc.message
+        try:
+            # CPython's parser points at the right line with a clearer message.
+            ast.parse(text)
+        except SyntaxError as syn:
+            line, col, reason = syn.lineno or line, max((syn.offset or 1) - 1, 0), syn.msg
+        except ValueError:
+            pass
         py2 = python2_reason(text, line) if text is original else None
         if py2 is not None:
             raise SourceError(
@@ -233,7 +241,7 @@ def _migrate_text(
                 py2[0],
             )
         what = "after PTL conversion: " if text is not original else ""
-        raise SourceError(f"cannot parse {what}{exc.message}", line, col)
+        raise SourceError(f"cannot parse {what}{reason} (line {line})", line, col)
 
     layered = layers(tree_rules)
     sup_text = text
@@ -266,6 +274,8 @@ def _migrate_text(
                 spans = _all_spans(module)
                 sup = suppressions(module.code)
             veto = _make_veto(instances, spans, sup, used_suppressions) if sup else None
+            if veto is not None:
+                ctx._suppressed = (lambda rid, n, _v=veto, _i=instances: _v(_index_of(_i, rid), n))
             marker = _Marker(ctx, veto_node=(lambda rid, n: veto(_index_of(instances, rid), n)) if veto else None)
             walker = BatchWalker(instances, marker.enter, marker.leave, veto)
             before = module
@@ -460,24 +470,37 @@ class _Marker:
         if not mine:
             return result
         del self.ctx.marks[start:]
-        texts = []
+        texts: list[str] = []
+        inner: list[tuple[cst.CSTNode, str]] = []
         for rid, node, message in mine:
             if self.veto_node is not None and self.veto_node(rid, node):
                 continue
             t = todo_comment(rid, message)
-            if t not in texts:
+            if isinstance(original, cst.BaseCompoundStatement) and node is not original:
+                # The rule may have found the node from an enclosing block: the comment
+                # belongs above the innermost statement that holds the node.
+                inner.append((node, t))
+            elif t not in texts:
                 texts.append(t)
-        if not texts:
-            return result
         target = result.nodes[0] if isinstance(result, cst.FlattenSentinel) else result
         if not isinstance(target, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             return result
-        existing = {ln.comment.value.strip() for ln in target.leading_lines if ln.comment is not None}
+        updated = target
+        for node, t in inner:
+            placed = _attach_inside(updated, node, t)
+            if placed is None:
+                if t not in texts:
+                    texts.append(t)
+            elif placed is not updated:
+                self.added += 1
+                updated = placed
+        existing = {ln.comment.value.strip() for ln in updated.leading_lines if ln.comment is not None}
         new_lines = [cst.EmptyLine(comment=cst.Comment(t)) for t in texts if t not in existing]
-        if not new_lines:
+        if new_lines:
+            self.added += len(new_lines)
+            updated = updated.with_changes(leading_lines=[*updated.leading_lines, *new_lines])
+        if updated is target:
             return result
-        self.added += len(new_lines)
-        updated = target.with_changes(leading_lines=[*target.leading_lines, *new_lines])
         if isinstance(result, cst.FlattenSentinel):
             return cst.FlattenSentinel([updated, *result.nodes[1:]])
         return updated
@@ -498,6 +521,58 @@ class _Marker:
             return module
         self.added += len(new)
         return module.with_changes(header=[*module.header, *new])
+
+
+class _FindStatement(cst.CSTVisitor):
+    def __init__(self, target: cst.CSTNode) -> None:
+        super().__init__()
+        self.target = target
+        self.stack: list[cst.CSTNode] = []
+        self.found: Optional[cst.CSTNode] = None
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.found is not None:
+            return False
+        if node is self.target:
+            self.found = self.stack[-1] if self.stack and not isinstance(
+                node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) else node
+            return False
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if self.stack and self.stack[-1] is original_node:
+            self.stack.pop()
+
+
+class _AddComment(cst.CSTTransformer):
+    def __init__(self, stmt: cst.CSTNode, text: str) -> None:
+        super().__init__()
+        self.stmt = stmt
+        self.text = text
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        if original_node is self.stmt:
+            existing = {ln.comment.value.strip() for ln in updated_node.leading_lines if ln.comment is not None}
+            if self.text in existing:
+                return updated_node
+            return updated_node.with_changes(
+                leading_lines=[*updated_node.leading_lines, cst.EmptyLine(comment=cst.Comment(self.text))]
+            )
+        return updated_node
+
+
+def _attach_inside(stmt: cst.CSTNode, node: cst.CSTNode, text: str) -> Optional[cst.CSTNode]:
+    """``stmt`` with the TODO above the innermost statement holding ``node``; None if the
+    node is not in ``stmt`` (it was replaced) or belongs to ``stmt`` itself."""
+    finder = _FindStatement(node)
+    # Only the children: a hit on stmt's own header means the comment goes above stmt.
+    finder.stack.append(stmt)
+    stmt.visit(finder)
+    if finder.found is None or finder.found is stmt:
+        return None
+    return stmt.visit(_AddComment(finder.found, text))
 
 
 def _validate(text: str, path: str, target: tuple[int, int]) -> None:

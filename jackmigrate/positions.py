@@ -106,5 +106,10 @@ class LineMap:
             if tag == "equal":
                 continue
             if i1 <= i < i2 or (i1 == i2 == i):
+                if tag == "replace" and i2 - i1 == j2 - j1:
+                    # line-for-line replacement: the edit of this line alone, so that
+                    # fixes of neighbouring findings do not overlap
+                    k = i - i1
+                    return (i + 1, i + 2, new[j1 + k])
                 return (i1 + 1, i2 + 1, "".join(new[j1:j2]))
         return None

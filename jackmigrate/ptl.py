@@ -244,7 +244,8 @@ class _FormatBuilder:
         )
         # Named fields read best (`{title}` ... `.format(title=title)`) but only work for
         # bare names; anything else uses positional `{}` fields in source order.
-        named = bool(expressions) and all(isinstance(e, cst.Name) for e in expressions)
+        # (`self` cannot be a keyword argument of a method.)
+        named = bool(expressions) and all(isinstance(e, cst.Name) and e.value != "self" for e in expressions)
         literals = []
         for piece in pieces:
             if isinstance(piece, cst.FormattedString):
@@ -486,7 +487,7 @@ class _Converter(cst.CSTTransformer):
             else:
                 raise PtlError(line, "no free name for the output accumulator")
             for helper in ("TemplateIO", "htmltext"):
-                if helper in used and not recognised_helper(helper, node):
+                if helper in used and _binds_locally(helper, node):
                     raise PtlError(line, f"template {node.name.value} uses the name {helper!r} for something else")
             self.templates.append(template)
         self.noted = len(self.findings)
@@ -530,9 +531,6 @@ class _Converter(cst.CSTTransformer):
         )
         return updated_node.with_changes(decorators=decorators, body=body.with_changes(body=new_body))
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        pass  # lambdas contain no statements; gen-1 literals inside stay trusted
-
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if self.in_template_statement_scope() is not None:
             # Quixote appended a nested class's docstring and expression statements
@@ -546,6 +544,19 @@ class _Converter(cst.CSTTransformer):
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         self.scopes.pop()
+        return updated_node
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        # The converted templates accumulate Jack's htmltext: html helpers imported in
+        # the module, at any depth, must be Jack's too (same names, same behaviour).
+        if (
+            not updated_node.relative
+            and updated_node.module is not None
+            and cst.helpers.get_full_name_for_node(updated_node.module) == "quixote.html"
+            and not isinstance(updated_node.names, cst.ImportStar)
+        ):
+            self.findings.append(PtlFinding(self.line(original_node), "quixote.html import now reads from jack_runtime.html"))
+            return updated_node.with_changes(module=cst.parse_expression(HTML_MODULE))
         return updated_node
 
     # -- statements
@@ -609,28 +620,27 @@ class _Converter(cst.CSTTransformer):
         return self.convert_string(original_node, updated_node)
 
 
-def recognised_helper(name: str, node: cst.FunctionDef) -> bool:
-    """A template may use htmltext/TemplateIO itself only as the html module's names
-    (bound at module level); a local binding would shadow the converted code's."""
+def _binds_locally(name: str, node: cst.FunctionDef) -> bool:
+    """Does the template bind ``name`` itself (parameter, assignment, import)?  Then it
+    would shadow the module-level html helper the converted code calls."""
+    found = False
 
     class Bound(cst.CSTVisitor):
-        bound = False
-
         def visit_Param(self, p: cst.Param) -> None:
-            if p.name.value == name:
-                Bound.bound = True
+            nonlocal found
+            found = found or p.name.value == name
 
         def visit_AssignTarget(self, t: cst.AssignTarget) -> None:
-            if name in _names_in(t):
-                Bound.bound = True
+            nonlocal found
+            found = found or name in _names_in(t)
 
         def visit_ImportAlias(self, a: cst.ImportAlias) -> None:
+            nonlocal found
             local = a.asname.name if a.asname else a.name
-            if isinstance(local, cst.Name) and local.value == name:
-                Bound.bound = True
+            found = found or (isinstance(local, cst.Name) and local.value == name)
 
     node.visit(Bound())
-    return not Bound.bound
+    return found
 
 
 def _ends_with_return(stmt: cst.BaseStatement) -> bool:
@@ -643,10 +653,9 @@ def _ends_with_return(stmt: cst.BaseStatement) -> bool:
 # Imports.
 
 
-def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> tuple[cst.Module, list[str]]:
-    """Point ``quixote.html`` imports at Jack's html module, drop the now unused
-    ``quixote.ptl`` decorator imports, and import the helpers the converted code uses."""
-    notes: list[str] = []
+def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> cst.Module:
+    """Drop the now unused ``quixote.ptl`` decorator imports and import the html helpers
+    the converted code uses."""
     still_used = _names_in(module.with_changes(body=[s for s in module.body if not _is_import_line(s)]))
     have: set[str] = set()
     body: list[cst.BaseStatement] = []
@@ -664,10 +673,6 @@ def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> 
         for small in stmt.body:
             if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
                 mod = cst.helpers.get_full_name_for_node(small.module)
-                if mod == "quixote.html" and not isinstance(small.names, cst.ImportStar):
-                    small = small.with_changes(module=cst.parse_expression(HTML_MODULE))
-                    notes.append("quixote.html import now reads from jack_runtime.html")
-                    mod = HTML_MODULE
                 if mod in _PTL_MODULES and drop_decorators and not isinstance(small.names, cst.ImportStar):
                     kept = [a for a in small.names if not _unused_decorator_alias(a, still_used)]
                     if not kept:
@@ -688,7 +693,7 @@ def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> 
     missing = [n for n in need if n not in have]
     if missing:
         body = _add_html_names(body, missing)
-    return module.with_changes(body=body), sorted(set(notes))
+    return module.with_changes(body=body)
 
 
 def _unused_decorator_alias(alias: cst.ImportAlias, still_used: set[str]) -> bool:
@@ -914,8 +919,7 @@ def convert_ptl(
         clash = _foreign_binding(wrapper, name)
         if clash:
             raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
-    new, notes = _fix_imports(new, need, drop_decorators=bool(converter.templates))
-    findings.extend(PtlFinding(1, n) for n in notes)
+    new = _fix_imports(new, need, drop_decorators=bool(converter.templates))
     code = new.code
     try:
         compile(code, path, "exec", dont_inherit=True)

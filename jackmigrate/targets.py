@@ -106,6 +106,7 @@ PUBLISH1 = "JM012"  # quixote.publish1 -> compat shim
 FORM1 = "JM013"  # quixote.form1 -> marked for manual port
 CLEANUP = "JM014"  # quixote.cleanup() -> test helper
 PTL = "JM050"  # ptl_html/ptl_plain, enable_ptl, compile_package, ptl modules
+PTL_PLUMBING = "JM017"  # enable_ptl(), the import hook, compile_package(), qx_build_py
 
 # Explicit entries: names that are renamed, handled by rules, or have no equivalent.
 # Any other public name of a module mapped in MODULES keeps its name in the Jack module
@@ -115,7 +116,7 @@ NAMES: dict[str, Target] = {
     "quixote.get_publisher": Target("jack_runtime.get_app"),
     "quixote.publish.get_publisher": Target("jack_runtime.get_app"),
     "quixote.current_publisher": Target("jack_runtime.current_app"),
-    "quixote.enable_ptl": Target(None, PTL, "templates are converted to .py; enable_ptl() goes"),
+    "quixote.enable_ptl": Target(None, PTL_PLUMBING, "templates are converted to .py; enable_ptl() goes"),
     "quixote.cleanup": Target(None, CLEANUP, "Jack allows many apps per process"),
     "quixote.publish.cleanup": Target(None, CLEANUP, "Jack allows many apps per process"),
     "quixote.get_wsgi_app": Target(None, SERVER, "a Jack App is the WSGI application"),
@@ -130,8 +131,11 @@ NAMES: dict[str, Target] = {
     # quixote.ptl
     "quixote.ptl.ptl_html": Target(None, PTL, "PTL templates become plain Python"),
     "quixote.ptl.ptl_plain": Target(None, PTL, "PTL templates become plain Python"),
-    "quixote.ptl.compile_package": Target(None, PTL, "no PTL compilation step in Jack"),
-    "quixote.ptl.install": Target(None, PTL, "no PTL import hook in Jack"),
+    "quixote.ptl.compile_package": Target(None, PTL_PLUMBING, "no PTL compilation step in Jack"),
+    "quixote.ptl.ptl_compile.compile_package": Target(None, PTL_PLUMBING, "no PTL compilation step in Jack"),
+    "quixote.ptl.ptl_import.install": Target(None, PTL_PLUMBING, "no PTL import hook in Jack"),
+    "quixote.ptl.qx_distutils.qx_build_py": Target(None, PTL_PLUMBING, "setuptools' build_py packages the converted .py files"),
+    "quixote.ptl.install": Target(None, PTL_PLUMBING, "no PTL import hook in Jack"),
     # quixote.html internals used by compiled PTL
     "quixote.html._q_join": Target("jack_runtime.html._q_join"),
     "quixote.html._q_format": Target("jack_runtime.html._q_format"),

@@ -446,3 +446,18 @@ def test_jack_runtime_does_not_import_quixote():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_request_uri_is_provided_when_the_server_does_not():
+    class Uri(Directory):
+        _q_exports = ["uri"]
+
+        def uri(self):
+            return context.get_request().get_environ("REQUEST_URI")
+
+    # QWIP's value: SCRIPT_NAME + PATH_INFO
+    app = App(Uri())
+    assert harness.jack_call(app, "GET", "/uri?a=1&b=%20")[2] == b"/uri"
+    assert harness.jack_call(app, "GET", "/uri", script_name="/app")[2] == b"/app/uri"
+    assert harness.jack_call(app, "GET", "/uri", extra={"REQUEST_URI": "/as/sent"})[2] == \
+        b"/as/sent"

@@ -14,7 +14,12 @@ def test_same_options_and_defaults_as_quixote():
     jack_config = Config()
     assert set(QConfig.config_vars) <= set(Config.config_vars)
     for name in QConfig.config_vars:
-        assert getattr(jack_config, name) == getattr(quixote_config, name), name
+        if name == "session_cookie_httponly":
+            # the one deliberate change: HttpOnly by default (Quixote: False)
+            assert jack_config.session_cookie_httponly is True
+            assert quixote_config.session_cookie_httponly is False
+        else:
+            assert getattr(jack_config, name) == getattr(quixote_config, name), name
     assert set(Config.config_vars) - set(QConfig.config_vars) == set(JACK_CONFIG_VARS)
 
 
@@ -23,7 +28,8 @@ def test_jack_additions_defaults():
     assert config.max_request_body_size == 16 * 1024 * 1024
     assert config.max_form_memory_size == 1024 * 1024
     assert config.max_form_parts == 1000
-    assert config.session_cookie_samesite is None  # Quixote's cookie by default
+    assert config.session_cookie_samesite == "Lax"
+    assert config.session_cookie_httponly is True
 
 
 def test_keyword_arguments():
@@ -94,7 +100,7 @@ def test_read_file_same_result_as_quixote(tmp_path):
 
     path = tmp_path / "app.conf"
     path.write_text("ACCESS_LOG = '/tmp/x.log'\nALLOWED_METHODS = ['GET']\nMAIL_PORT = 2525\n")
-    jack_config, quixote_config = Config(), QConfig()
+    jack_config, quixote_config = Config(session_cookie_httponly=False), QConfig()
     jack_config.read_file(str(path))
     quixote_config.read_file(str(path))
     for name in QConfig.config_vars:

@@ -69,7 +69,8 @@ def test_altdemo_tree(method, path, form):
         display_exceptions="plain"), method, path, form=form)
     j = harness.jack_call(App(demo.RootDirectory(),
                               session_manager=SessionManager(session_class=demo.DemoSession),
-                              display_exceptions="plain"), method, path, form=form)
+                              display_exceptions="plain", session_cookie_httponly=False,
+                              session_cookie_samesite=None), method, path, form=form)
     # a first request creates a session (DemoSession always has info): the ids differ
     ids = re.compile(r"[A-Za-z0-9_\-]{22,}")
     q = (q[0], [(n, ids.sub("<id>", v)) for n, v in q[1]], q[2])

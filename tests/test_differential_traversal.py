@@ -462,3 +462,34 @@ def test_resolving_caches_including_none():
     assert body == b"resolved: ['sub', 'nothing', 'count']" or \
         body == b"resolved: ['sub', 'nothing']"
     assert root.lazy.nothing is None
+
+
+def _with_hooks(base):
+    """The same hook overrides on a Quixote Publisher and on a Jack App."""
+    class Hooked(base):
+        def filter_output(self, request, output):
+            return "[%s]" % (output,) if output else output
+
+        def format_publish_error(self, exc):
+            return "custom error page: %s (%d)" % (exc.title, exc.status_code)
+
+        def _generate_internal_error(self, request):
+            return "custom 500 for %s" % request.get_path()
+
+        def try_publish(self, request):
+            request.response.set_header("X-Wrapped", "yes")  # lost on error pages
+            return base.try_publish(self, request)
+    return Hooked
+
+
+@pytest.mark.parametrize("path", ["/text", "/none", "/nope", "/errors/access", "/errors/boom",
+                                  "/sub", "text", "/errors/method", "/bytes"])
+def test_overridden_hooks(path):
+    from quixote.publish import Publisher
+
+    from jack_runtime import App
+
+    q = harness.quixote_call(lambda: _with_hooks(Publisher)(
+        make_root(harness.quixote_flavour()), logger=harness.QuixoteLog()), "GET", path)
+    j = harness.jack_call(_with_hooks(App)(make_root(harness.jack_flavour())), "GET", path)
+    harness.assert_same(q, j)

@@ -79,6 +79,13 @@ def test_token_without_session_is_rejected_not_raised() -> None:
         assert form.get_widget("_form_id").get_error() == "invalid"
 
 
+def test_rendering_a_token_without_session_says_why() -> None:
+    with jack_side(method="GET", form_tokens=True) as ns:
+        form = _token_form(ns.form)
+        with pytest.raises(RuntimeError, match="session"):
+            form.render()
+
+
 def test_tokens_only_for_post_forms_and_when_configured() -> None:
     with jack_side(method="GET", form_tokens=True, session=Session("s")) as ns:
         assert ns.form.Form(method="get").get_widget("_form_id") is None

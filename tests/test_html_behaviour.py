@@ -235,6 +235,11 @@ def test_converted_ptl_shapes_match_quixote_ptl_helpers() -> None:
     assert str(converted()) == str(quixote_ptl()) == str(jack_helpers())
 
 
+def test_format_accepts_any_keyword_name() -> None:
+    # A converted F'{self}' in a method becomes `.format(self=self)`.
+    assert str(htmltext("<{self}|{s}>").format(self="<", s=1)) == "<&lt;|1>"
+
+
 def test_plain_template_shape() -> None:
     out = TemplateIO(html=False)
     out += "<p>"

@@ -239,12 +239,13 @@ def test_upload_object_api() -> None:
     assert Upload(None).base_filename is None and Upload(None).get_size() == 0
 
 
-@given(st.text(alphabet="ab=&%+2C3A9ézZ ;", max_size=30))
-@settings(max_examples=300, deadline=None)
-def test_parse_query_matches_quixote(qs: str) -> None:
+@given(st.text(alphabet="ab=&%+2C3A9ézZ ;", max_size=30),
+       st.sampled_from(["utf-8", "latin-1", "utf-16", "no-such-charset"]))
+@settings(max_examples=400, deadline=None)
+def test_parse_query_matches_quixote(qs: str, charset: str) -> None:
     def run(fn):
         try:
-            return fn(qs, "utf-8")
+            return fn(qs, charset)
         except Exception as exc:  # RequestError from either side
             return type(exc).__name__
     assert run(jreq.parse_query) == run(qreq.parse_query)

@@ -161,6 +161,7 @@ def test_gzip_body_is_byte_identical_and_adds_vary() -> None:
 def test_gzip_stream_is_byte_identical_and_adds_vary() -> None:
     chunks = [LONG_TEXT[:300], LONG_TEXT[300:].encode(), "é"]
     j = run(lambda f, r: r.set_body(f.Stream(list(chunks)), compress=True), drop=("Vary",))
+    assert j.get_header("Content-Encoding") == "gzip" and j.get_header("Vary") == "Accept-Encoding"
     j2 = J.HTTPResponse()
     j2.set_body(J.Stream(list(chunks)), compress=True)
     assert gzip.decompress(b"".join(j2.wsgi_body())) == (LONG_TEXT + "é").encode()
@@ -259,10 +260,12 @@ def test_stream_body_is_closed_through_the_wsgi_iterable() -> None:
         yield "a"
         yield b"b"
         yield 7
+        yield bytearray(b"c")
+        yield j_htmltext("<d>")
     r = HTTPResponse()
     r.set_body(Tracking(gen()))
     body = r.wsgi_body()
-    assert b"".join(body) == b"ab7"
+    assert b"".join(body) == b"ab7c<d>"
     assert events == []
     body.close()
     body.close()

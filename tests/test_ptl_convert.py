@@ -309,6 +309,7 @@ def test_implicit_concatenation_keeps_its_layout():
         "F'{ x = :>5}'",
         "F'{(lambda: x)()}'",
         "F'{x}' '{plain braces}'",
+        "(self := x) and F'<{self}>'",
     ],
 )
 def test_tricky_html_f_strings_render_like_quixote(literal):

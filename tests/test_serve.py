@@ -139,4 +139,6 @@ def test_jack_serve_command(tmp_path):
         assert _get(port, "/nope")[0] == 404
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        output = proc.communicate(timeout=10)[0].decode()
+    assert "Serving on http://127.0.0.1:%d" % port in output
+    assert '"GET /hello HTTP/1.1" 200' in output  # the access log is shown

@@ -199,10 +199,8 @@ def test_quixote_names_are_exported():
     assert hasattr(jack_runtime.session.BaseSessionManager, "forget_changes")
 
 
-@pytest.mark.xfail(strict=False, reason="waits for jack_runtime/config.py (runtime-app) to "
-                   "default SESSION_COOKIE_HTTPONLY to True and SESSION_COOKIE_SAMESITE to "
-                   "'Lax' (issue 3: HttpOnly and SameSite=Lax by default)")
 def test_default_cookie_is_httponly_and_samesite_lax():
+    """Jack's defaults (Quixote's are neither): HttpOnly and SameSite=Lax."""
     from jack_runtime import App, get_session
     from jack_runtime.directory import Directory
     from jack_runtime.session import SessionManager

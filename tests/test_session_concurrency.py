@@ -142,11 +142,39 @@ def test_unfinished_request_releases_its_session_lock(tmp_path):
     manager = BaseSessionManager(HitSession, MemoryStore())
     manager.SESSION_LOCK_TIMEOUT = 5
     client = harness.JackSession(App(make_root(get_session), session_manager=manager))
-    client.call("GET", "/hit")
-    status = client.call("GET", "hit")[0]          # PATH_INFO "hit": the 301 path
-    assert status.startswith("301")
+    threaded = {"wsgi.multithread": True}
+    client.call("GET", "/hit", extra=threaded)
+    seen = []
+    real_acquire = BaseSessionManager._acquire
+
+    def spy(self, state, session_id):
+        real_acquire(self, state, session_id)
+        seen.append(state.lock is not None)
+
+    manager._acquire = spy.__get__(manager)
+    status = client.call("GET", "hit", extra=threaded)[0]  # PATH_INFO "hit": the 301 path
+    assert status.startswith("301") and seen == [True]     # it did take the lock
     gc.collect()
     assert _LOCKS == {}
     started = time.monotonic()
-    assert client.call("GET", "/")[2] == b"hits=1"
+    assert client.call("GET", "/", extra=threaded)[2] == b"hits=1"
     assert time.monotonic() - started < manager.SESSION_LOCK_TIMEOUT  # did not wait it out
+
+
+def test_sync_workers_take_no_lock():
+    """wsgi.multithread false (a gunicorn sync worker): one request at a time per process,
+    so no lock is taken (and none is paid for)."""
+    manager = BaseSessionManager(HitSession, MemoryStore())
+    client = harness.JackSession(App(make_root(get_session), session_manager=manager))
+    client.call("GET", "/hit")
+    seen = []
+    real_acquire = BaseSessionManager._acquire
+
+    def spy(self, state, session_id):
+        real_acquire(self, state, session_id)
+        seen.append(state.lock is not None)
+
+    manager._acquire = spy.__get__(manager)
+    client.call("GET", "/hit", extra={"wsgi.multithread": False})
+    client.call("GET", "/hit", extra={"wsgi.multithread": True})
+    assert seen == [False, True]

@@ -124,8 +124,8 @@ def test_memory_store_expiry():
     store = MemoryStore(max_age=60)
     store.save("a" * 22, b"x")
     store._data["a" * 22] = (b"x", time.time() - 120)
-    assert store.load("a" * 22) is None
-    assert store.expire() == 1 and list(store) == []
+    assert store.load("a" * 22) is None and list(store) == []
+    assert store.expire() == 1 and store._data == {}
 
 
 def test_store_survives_pickling_with_the_manager(tmp_path):
@@ -164,8 +164,8 @@ class SpyStore(MemoryStore):
         super().save(session_id, data)
 
 
-@pytest.mark.parametrize("value", ["", "*del*", "short", "../../etc/passwd" + "x" * 10,
-                                   "a b" * 10, "é" * 22, "x" * 200])
+@pytest.mark.parametrize("value", ["", "*del*", "short", "<script>alert(1)</script>",
+                                   "a b" * 10, "é" * 22, "x" * 200, "x" * 21 + "\x00"])
 def test_malformed_ids_are_not_looked_up(value):
     store = SpyStore()
     c = client(BaseSessionManager(session_store=store))
@@ -451,7 +451,21 @@ def test_store_failure_while_committing_is_written_once():
     assert SessionStoreUnavailable.status_code == 503
 
 
+class OldSession:
+    """Stands for a session pickled by an old release, under other attribute names."""
+
+    def __init__(self):
+        self._Session__remote_address = "10.0.0.1"
+
+
+def _foreign_session():
+    session = Session("y" * 22)  # pickled under another id than the one it is stored under
+    session.user = "mallory"
+    return pickle.dumps(session)
+
+
 @pytest.mark.parametrize("garbage", [b"\x00not a pickle", b"", pickle.dumps({"a": 1}),
+                                     pickle.dumps(OldSession()), _foreign_session(),
                                      b"\x80\x04\x95\x1c\x00\x00\x00\x00\x00\x00\x00\x8c\x0bno"
                                      b"_such_mod\x94\x8c\x03Cls\x94\x93\x94)\x81\x94."])
 def test_corrupt_stored_session_gives_a_fresh_session(tmp_path, caplog, garbage):
@@ -485,3 +499,28 @@ def test_abstract_store_names():
     store.transaction_start()
     store.transaction_commit(None)
     store.transaction_abort(None)
+
+
+def test_session_manager_state_is_quixotes():
+    """Object databases store the manager itself (altdemo's Durus variant): after serving
+    requests its state is what Quixote's would be, and it pickles."""
+    manager = SessionManager(Counted)
+    c = client(manager)
+    c.call("GET", "/login")
+    c.call("GET", "/", extra={"wsgi.multiprocess": True})
+    assert set(vars(manager)) == {"session_class", "sessions"}
+    clone = pickle.loads(pickle.dumps(manager))
+    assert [s.user for s in clone] == ["bob"]
+
+
+@pytest.mark.parametrize("make_id", [lambda: str(__import__("uuid").uuid4()),
+                                     lambda: __import__("base64").b64encode(os.urandom(16))
+                                     .decode()])
+def test_application_made_ids_keep_working(make_id):
+    class Manager(BaseSessionManager):
+        def _make_session_id(self):
+            return make_id()
+
+    c = client(Manager(session_store=MemoryStore()))
+    c.call("GET", "/login")
+    assert body(c.call("GET", "/")) == "user=bob tokens=0"

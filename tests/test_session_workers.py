@@ -95,3 +95,49 @@ def test_memory_store_under_two_gunicorn_workers_is_warned_about(tmp_path):
     # ...and Jack warned about exactly this setup
     assert "MemoryStore keeps sessions in this process only" in log
     assert "wsgi.multiprocess" in log
+
+
+def _hammer(path, worker, count, queue):
+    """One process: several threads each saving and re-reading their own sessions."""
+    import threading
+
+    from jack_runtime.session import SqliteStore
+
+    store = SqliteStore(path, timeout=10)
+    errors = []
+
+    def run(thread):
+        try:
+            for i in range(count):
+                key = "w%02dt%02di%04d" % (worker, thread, i) + "x" * 10
+                store.save(key, b"data-" + key.encode())
+                if store.load(key) != b"data-" + key.encode():
+                    errors.append("lost " + key)
+        except Exception as exc:  # reported to the parent
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.put(errors)
+
+
+def test_sqlite_store_under_concurrent_processes_and_threads(tmp_path):
+    import multiprocessing
+
+    from jack_runtime.session import SqliteStore
+
+    path = str(tmp_path / "sessions.db")
+    SqliteStore(path).ids()  # create the file before the workers race for it
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_hammer, args=(path, w, 100, queue)) for w in range(4)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(10)
+    assert results == [[]] * 4
+    assert len(list(SqliteStore(path).ids())) == 4 * 3 * 100

@@ -7,6 +7,10 @@ set by ``Form.__init__`` shadows the ``action()`` method, so ``handle()`` fails 
 successful submission unless a subclass sets things up otherwise.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from ..context import get_path, get_request, redirect
 from . import (  # noqa: F401
     Form as _Form,
@@ -75,35 +79,35 @@ class Form(_Form):
             **kwargs,
         )
 
-    def add_submit_button(self, name, value):
+    def add_submit_button(self, name: str, value: Any) -> None:
         self.add_submit(name, value)
 
-    def add_cancel_button(self, caption, url):
+    def add_cancel_button(self, caption: Any, url: str) -> None:
         self.add_submit("cancel", caption)
         self.cancel_url = url
 
-    def get_action_url(self):
+    def get_action_url(self) -> str:
         action_url = url_quote(get_path())
         query = get_request().get_query()
         if query:
             action_url += "?" + query
         return action_url
 
-    def render(self, action_url=None):
+    def render(self, action_url: Any = None) -> Any:
         if action_url:
             self.action_url = action_url
         return _Form.render(self)
 
-    def process(self):
+    def process(self) -> dict:
         values = {}
         for name, widget in self._names.items():
             values[name] = widget.parse()
         return values
 
-    def action(self, submit, values):
+    def action(self, submit: Any, values: dict) -> Any:
         raise NotImplementedError("sub-classes must implement 'action()'")
 
-    def handle(self):
+    def handle(self) -> Any:
         """handle() -> string
 
         Master method for handling forms.  It should be called after

@@ -6,6 +6,10 @@ from Jack's context (``jack_runtime.context``).  A form token posted without a s
 (no session manager, or a repeated field) is rejected like a stale one instead of raising.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from ..context import get_publisher, get_request, get_session
 from ..html import TemplateIO, htmltag, htmltext
 from .widget import (
@@ -25,7 +29,7 @@ from .widget import (
 
 
 class FormTokenWidget(HiddenWidget):
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         token = request.form.get(self.name)
         session = get_session()
         if (
@@ -37,11 +41,18 @@ class FormTokenWidget(HiddenWidget):
         else:
             session.remove_form_token(token)
 
-    def render_error(self, error):
+    def render_error(self, error: Any) -> Any:
         return ''
 
-    def render(self):
-        self.value = get_session().create_form_token()
+    def render(self) -> Any:
+        session = get_session()
+        if session is None:
+            # Quixote fails here with AttributeError on None.
+            raise RuntimeError(
+                "form tokens need a session: give the app a session manager "
+                "or set form_tokens=False"
+            )
+        self.value = session.create_form_token()
         return HiddenWidget.render(self)
 
 
@@ -130,7 +141,7 @@ class Form(object):
                 # attacks and prevents a form from being submitted twice
                 self.add(FormTokenWidget, self.TOKEN_NAME, value=None)
 
-    def _get_default_action(self):
+    def _get_default_action(self) -> str:
         query = get_request().get_query()
         if query:
             return "?" + query
@@ -139,7 +150,7 @@ class Form(object):
 
     # -- Form data access methods --------------------------------------
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Any:
         """(name:string) -> any
         Return a widget's value.  Raises KeyError if widget named 'name'
         does not exist.
@@ -149,11 +160,11 @@ class Form(object):
         except KeyError:
             raise KeyError('no widget named %r' % name)
 
-    def __contains__(self, name):
+    def __contains__(self, name: str) -> bool:
         """Return true if the widget named 'name' is in the form."""
         return name in self._names
 
-    def get(self, name, default=None):
+    def get(self, name: str, default: Any = None) -> Any:
         """(name:string, default=None) -> any
         Return a widget's value.  Returns 'default' if widget named 'name'
         does not exist.
@@ -164,18 +175,18 @@ class Form(object):
         else:
             return default
 
-    def get_widget(self, name):
+    def get_widget(self, name: str) -> Any:
         """(name:string) -> Widget | None
         Return the widget named 'name'.  Returns None if the widget does
         not exist.
         """
         return self._names.get(name)
 
-    def get_submit_widgets(self):
+    def get_submit_widgets(self) -> list:
         """() -> [SubmitWidget]"""
         return self.submit_widgets
 
-    def get_all_widgets(self):
+    def get_all_widgets(self) -> list:
         """() -> [Widget]
         Return all the widgets that have been added to the form.  Note that
         this while this list includes submit widgets and hidden widgets, it
@@ -186,7 +197,7 @@ class Form(object):
 
     # -- Form processing and error checking ----------------------------
 
-    def is_submitted(self):
+    def is_submitted(self) -> bool:
         """() -> bool
 
         Return true if a form was submitted.  If the form method is 'POST'
@@ -204,7 +215,7 @@ class Form(object):
         else:
             return bool(request.form)
 
-    def has_errors(self):
+    def has_errors(self) -> bool:
         """() -> bool
 
         Ensure that all components of the form have parsed themselves. Return
@@ -218,7 +229,7 @@ class Form(object):
                     has_errors = True
         return has_errors
 
-    def clear_errors(self):
+    def clear_errors(self) -> None:
         """Ensure that all components of the form have parsed themselves.
         Clear any errors that might have occured during parsing.
         """
@@ -226,7 +237,7 @@ class Form(object):
         for widget in self.get_all_widgets():
             widget.clear_error(request)
 
-    def force_value(self, name, value):
+    def force_value(self, name: str, value: Any) -> None:
         """Force the value of a widget to be 'value', even if the form
         has been submitted and a different value is in the request form data.
         """
@@ -236,7 +247,7 @@ class Form(object):
         widget.clear_error()  # calls parse internally
         widget.set_value(value)
 
-    def get_submit(self):
+    def get_submit(self) -> Any:
         """() -> string | bool
 
         Get the name of the submit button that was used to submit the
@@ -253,7 +264,7 @@ class Form(object):
             else:
                 return False
 
-    def set_error(self, name, error):
+    def set_error(self, name: str, error: Any) -> None:
         """(name : string, error : string)
         Set the error attribute of the widget named 'name'.
         """
@@ -264,7 +275,7 @@ class Form(object):
 
     # -- Form population methods ---------------------------------------
 
-    def add(self, widget_class, name, *args, **kwargs):
+    def add(self, widget_class: type, name: str, *args: Any, **kwargs: Any) -> None:
         if name in self._names:
             raise ValueError("form already has '%s' widget" % name)
         # add 'id' attribute if not already present
@@ -282,45 +293,45 @@ class Form(object):
 
     # convenience methods
 
-    def add_submit(self, name, value=None, **kwargs):
+    def add_submit(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(SubmitWidget, name, value, **kwargs)
 
-    def add_reset(self, name, value=None, **kwargs):
+    def add_reset(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(ResetWidget, name, value, **kwargs)
 
-    def add_hidden(self, name, value=None, **kwargs):
+    def add_hidden(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(HiddenWidget, name, value, **kwargs)
 
-    def add_string(self, name, value=None, **kwargs):
+    def add_string(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(StringWidget, name, value, **kwargs)
 
-    def add_text(self, name, value=None, **kwargs):
+    def add_text(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(TextWidget, name, value, **kwargs)
 
-    def add_password(self, name, value=None, **kwargs):
+    def add_password(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(PasswordWidget, name, value, **kwargs)
 
-    def add_checkbox(self, name, value=None, **kwargs):
+    def add_checkbox(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(CheckboxWidget, name, value, **kwargs)
 
-    def add_single_select(self, name, value=None, **kwargs):
+    def add_single_select(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(SingleSelectWidget, name, value, **kwargs)
 
-    def add_multiple_select(self, name, value=None, **kwargs):
+    def add_multiple_select(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(MultipleSelectWidget, name, value, **kwargs)
 
-    def add_radiobuttons(self, name, value=None, **kwargs):
+    def add_radiobuttons(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(RadiobuttonsWidget, name, value, **kwargs)
 
-    def add_float(self, name, value=None, **kwargs):
+    def add_float(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(FloatWidget, name, value, **kwargs)
 
-    def add_int(self, name, value=None, **kwargs):
+    def add_int(self, name: str, value: Any = None, **kwargs: Any) -> None:
         self.add(IntWidget, name, value, **kwargs)
 
     # -- Layout (rendering) methods ------------------------------------
 
-    def render(self):
+    def render(self) -> Any:
         """() -> HTML text
         Render a form as HTML.
         """

@@ -9,20 +9,23 @@ request, and a count that is not a small non-negative integer is ignored instead
 raising (Quixote: ``ValueError``, or unbounded widget creation).
 """
 
+from __future__ import annotations
+
 import struct
+from typing import Any
 
 from ..context import get_request
 from ..html import TemplateIO, htmlescape, htmltag, htmltext, stringify
 from ..http.upload import Upload
 
 
-def subname(prefix, name):
+def subname(prefix: str, name: str) -> str:
     """Create a unique name for a sub-widget or sub-component."""
     # $ is nice because it's valid as part of a Javascript identifier
     return "%s$%s" % (prefix, name)
 
 
-def merge_attrs(base, overrides):
+def merge_attrs(base: dict | None, overrides: dict | None) -> dict:
     """({string: any}, {string: any}) -> {string: any}"""
     items = []
     if base:
@@ -101,42 +104,42 @@ class Widget(object):
     def __str__(self):
         return "%s: %s" % (self.__class__.__name__, self.name)
 
-    def get_name(self):
+    def get_name(self) -> str:
         return self.name
 
-    def set_value(self, value):
+    def set_value(self, value: Any) -> None:
         self.value = value
 
-    def set_error(self, error):
+    def set_error(self, error: Any) -> None:
         self.error = error
 
-    def get_error(self, request=None):
+    def get_error(self, request: Any = None) -> Any:
         self.parse(request=request)
         return self.error
 
-    def has_error(self, request=None):
+    def has_error(self, request: Any = None) -> bool:
         return bool(self.get_error(request=request))
 
-    def clear_error(self, request=None):
+    def clear_error(self, request: Any = None) -> None:
         self.parse(request=request)
         self.error = None
 
-    def set_title(self, title):
+    def set_title(self, title: Any) -> None:
         self.title = title
 
-    def get_title(self):
+    def get_title(self) -> Any:
         return self.title
 
-    def set_hint(self, hint):
+    def set_hint(self, hint: Any) -> None:
         self.hint = hint
 
-    def get_hint(self):
+    def get_hint(self) -> Any:
         return self.hint
 
-    def is_required(self):
+    def is_required(self) -> bool:
         return self.required
 
-    def parse(self, request=None):
+    def parse(self, request: Any = None) -> Any:
         if not self._parsed:
             self._parsed = True
             if request is None:
@@ -162,7 +165,7 @@ class Widget(object):
                     self.set_error(self.REQUIRED_ERROR)
         return self.value
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         # subclasses may override but this is not part of the public API
         value = request.form.get(self.name)
         if isinstance(value, str) and value.strip():
@@ -170,7 +173,7 @@ class Widget(object):
         else:
             self.value = None
 
-    def render_title(self, title):
+    def render_title(self, title: Any) -> Any:
         if title:
             if self.required:
                 title += htmltext('<span class="required">*</span>')
@@ -178,19 +181,19 @@ class Widget(object):
         else:
             return ''
 
-    def render_hint(self, hint):
+    def render_hint(self, hint: Any) -> Any:
         if hint:
             return htmltext('<div class="hint">%s</div>') % hint
         else:
             return ''
 
-    def render_error(self, error):
+    def render_error(self, error: Any) -> Any:
         if error:
             return htmltext('<div class="error">%s</div>') % error
         else:
             return ''
 
-    def render(self):
+    def render(self) -> Any:
         r = TemplateIO(html=True)
         classnames = '%s widget' % self.__class__.__name__
         r += htmltext('<div class="%s">') % classnames
@@ -206,7 +209,7 @@ class Widget(object):
         r += htmltext('\n')
         return r.getvalue()
 
-    def render_content(self):
+    def render_content(self) -> Any:
         raise NotImplementedError
 
 
@@ -237,7 +240,7 @@ class StringWidget(Widget):
     # This lets PasswordWidget be a trivial subclass
     HTML_TYPE = "text"
 
-    def render_content(self):
+    def render_content(self) -> Any:
         return htmltag(
             "input",
             xml_end=True,
@@ -256,7 +259,7 @@ class FileWidget(StringWidget):
 
     HTML_TYPE = "file"
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         parsed_value = request.form.get(self.name)
         if isinstance(parsed_value, Upload):
             self.value = parsed_value
@@ -282,12 +285,12 @@ class TextWidget(Widget):
       value : string
     """
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         Widget._parse(self, request)
         if self.value and self.value.find("\r\n") >= 0:
             self.value = self.value.replace("\r\n", "\n")
 
-    def render_content(self):
+    def render_content(self) -> Any:
         return (
             htmltag("textarea", name=self.name, **self.attrs)
             + htmlescape(self.value or "")
@@ -304,10 +307,10 @@ class CheckboxWidget(Widget):
       value : boolean
     """
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         self.value = self.name in request.form
 
-    def render_content(self):
+    def render_content(self) -> Any:
         return htmltag(
             "input",
             xml_end=True,
@@ -354,13 +357,13 @@ class SelectWidget(Widget):
             self.set_options(options, sort)
         self.verify_selection = verify_selection
 
-    def get_allowed_values(self):
+    def get_allowed_values(self) -> list:
         return [item[0] for item in self.options]
 
-    def get_descriptions(self):
+    def get_descriptions(self) -> list:
         return [item[1] for item in self.options]
 
-    def set_value(self, value):
+    def set_value(self, value: Any) -> None:
         self.value = None
         for object, _description, _key in self.options:
             if value == object:
@@ -395,7 +398,7 @@ class SelectWidget(Widget):
             used_keys[key] = 1
         return keys
 
-    def set_options(self, options, sort=False):
+    def set_options(self, options: Any, sort: bool = False) -> None:
         """(options: [objects:any], sort=False)
         or
           (options: [(object:any, description:any)], sort=False)
@@ -480,10 +483,10 @@ class SelectWidget(Widget):
             assert len(descriptions) == len(allowed_values)
             self.set_options(list(zip(allowed_values, descriptions)), sort)
 
-    def is_selected(self, value):
+    def is_selected(self, value: Any) -> bool:
         return value == self.value
 
-    def render_content(self):
+    def render_content(self) -> Any:
         tags = [htmltag("select", name=self.name, **self.attrs)]
         for object, description, key in self.options:
             if self.is_selected(object):
@@ -504,7 +507,7 @@ class SingleSelectWidget(SelectWidget):
     SELECT_TYPE = "single_select"
     MULTIPLE_SELECTION_ERROR = "cannot select multiple values"
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         parsed_key = request.form.get(self.name)
         if parsed_key:
             if isinstance(parsed_key, list):
@@ -538,7 +541,7 @@ class RadiobuttonsWidget(SingleSelectWidget):
             self.delim = delim
         self.attrs = merge_attrs(self.attrs, {'id': None})
 
-    def render_content(self):
+    def render_content(self) -> Any:
         tags = []
         for object, description, key in self.options:
             if self.is_selected(object):
@@ -574,7 +577,7 @@ class MultipleSelectWidget(SelectWidget):
             self, name, value, options=options, multiple='multiple', **kwargs
         )
 
-    def set_value(self, value):
+    def set_value(self, value: Any) -> None:
         allowed_values = self.get_allowed_values()
         if value in allowed_values:
             self.value = [value]
@@ -585,13 +588,13 @@ class MultipleSelectWidget(SelectWidget):
         else:
             self.value = None
 
-    def is_selected(self, value):
+    def is_selected(self, value: Any) -> bool:
         if self.value is None:
             return value is None
         else:
             return value in self.value
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         parsed_keys = request.form.get(self.name)
         if parsed_keys:
             if isinstance(parsed_keys, list):
@@ -624,13 +627,13 @@ class ButtonWidget(Widget):
         Widget.__init__(self, name, value=None, **kwargs)
         self.set_label(value)
 
-    def set_label(self, label):
+    def set_label(self, label: Any) -> None:
         self.label = label
 
-    def get_label(self):
+    def get_label(self) -> Any:
         return self.label
 
-    def render_content(self):
+    def render_content(self) -> Any:
         # slightly different behavior here, we always render the
         # tag using the 'value' passed in as a parameter.  'self.value'
         # is a boolean that is true if the button's name appears
@@ -645,7 +648,7 @@ class ButtonWidget(Widget):
             **self.attrs,
         )
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         self.value = self.name in request.form
 
 
@@ -663,11 +666,11 @@ class HiddenWidget(Widget):
       value : string
     """
 
-    def set_error(self, error):
+    def set_error(self, error: Any) -> None:
         if error is not None:
             raise TypeError('error not allowed on hidden widgets')
 
-    def render_content(self):
+    def render_content(self) -> Any:
         if self.value is None:
             value = None
         else:
@@ -681,7 +684,7 @@ class HiddenWidget(Widget):
             **self.attrs,
         )
 
-    def render(self):
+    def render(self) -> Any:
         return (
             self.render_content()
         )  # Input elements of type hidden have no decoration.
@@ -713,7 +716,7 @@ class NumberWidget(StringWidget):
         )
         StringWidget.__init__(self, name, value, **kwargs)
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         StringWidget._parse(self, request)
         if self.value is not None:
             try:
@@ -760,7 +763,7 @@ class OptionSelectWidget(SingleSelectWidget):
             self, name, value, options=options, onchange='submit()', **kwargs
         )
 
-    def parse(self, request=None):
+    def parse(self, request: Any = None) -> Any:
         if not self._parsed:
             if request is None:
                 request = get_request()
@@ -768,7 +771,7 @@ class OptionSelectWidget(SingleSelectWidget):
             self._parsed = True
         return self.value
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         parsed_key = request.form.get(self.name)
         if parsed_key:
             if isinstance(parsed_key, list):
@@ -778,7 +781,7 @@ class OptionSelectWidget(SingleSelectWidget):
         elif self.value is None:
             self.value = self.options[0][0]
 
-    def render_content(self):
+    def render_content(self) -> Any:
         return SingleSelectWidget.render_content(self) + htmltext(
             '<noscript>' '<input type="submit" value="apply" />' '</noscript>'
         )
@@ -796,11 +799,11 @@ class CompositeWidget(Widget):
         self.widgets = []
         self._names = {}
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         for widget in self.widgets:
             widget.parse(request)
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Any:
         return self._names[name].parse()
 
     def get(self, name):
@@ -809,21 +812,21 @@ class CompositeWidget(Widget):
             return widget.parse()
         return None
 
-    def get_widget(self, name):
+    def get_widget(self, name: str) -> Any:
         return self._names.get(name)
 
-    def get_widgets(self):
+    def get_widgets(self) -> list:
         return self.widgets
 
-    def clear_error(self, request=None):
+    def clear_error(self, request: Any = None) -> None:
         Widget.clear_error(self, request)
         for widget in self.widgets:
             widget.clear_error(request)
 
-    def set_widget_error(self, name, error):
+    def set_widget_error(self, name: str, error: Any) -> None:
         self._names[name].set_error(error)
 
-    def has_error(self, request=None):
+    def has_error(self, request: Any = None) -> bool:
         has_error = False
         if Widget.has_error(self, request=request):
             has_error = True
@@ -832,7 +835,7 @@ class CompositeWidget(Widget):
                 has_error = True
         return has_error
 
-    def add(self, widget_class, name, *args, **kwargs):
+    def add(self, widget_class: type, name: str, *args: Any, **kwargs: Any) -> None:
         if name in self._names:
             raise ValueError('the name %r is already used' % name)
         if self.attrs.get('disabled') and 'disabled' not in kwargs:
@@ -841,7 +844,7 @@ class CompositeWidget(Widget):
         self._names[name] = widget
         self.widgets.append(widget)
 
-    def render_content(self):
+    def render_content(self) -> Any:
         r = TemplateIO(html=True)
         for widget in self.get_widgets():
             r += widget.render()
@@ -936,7 +939,7 @@ class WidgetList(CompositeWidget):
             num_added += 1
         added_elements_widget.set_value(num_added)
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         values = []
         for name in self.element_names:
             value = self.get(name)
@@ -944,7 +947,7 @@ class WidgetList(CompositeWidget):
                 values.append(value)
         self.value = values or None
 
-    def render_content(self):
+    def render_content(self) -> Any:
         r = TemplateIO(html=True)
         add_element_widget = self.get_widget('add_element')
         for widget in self.get_widgets():
@@ -954,7 +957,7 @@ class WidgetList(CompositeWidget):
         r += add_element_widget.render()
         return r.getvalue()
 
-    def render(self):
+    def render(self) -> Any:
         r = TemplateIO(html=True)
         r += self.render_title(self.get_title())
         add_element_widget = self.get_widget('add_element')
@@ -1062,7 +1065,7 @@ class WidgetDict(CompositeWidget):
             num_added += 1
         added_elements_widget.set_value(num_added)
 
-    def _parse(self, request):
+    def _parse(self, request: Any) -> None:
         values = {}
         for name in self.element_names:
             key = self.get(name + 'key')
@@ -1071,7 +1074,7 @@ class WidgetDict(CompositeWidget):
                 values[key] = value
         self.value = values or None
 
-    def render_content(self):
+    def render_content(self) -> Any:
         r = TemplateIO(html=True)
         for name in self.element_names:
             if name in ('add_element', 'added_elements'):

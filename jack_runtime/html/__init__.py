@@ -8,11 +8,12 @@ Quixote 3.8.
 
 Converted PTL templates use this API directly::
 
-    def page(title, rows):
+    def page(title, rows, footer=None):
         out = TemplateIO(html=True)
         out += htmltext('<h1>{}</h1>').format(title)   # an HTML f-string
         for row in rows:
-            out += htmltext('<p>%s</p>') % row             # None values are dropped
+            out += htmltext('<p>%s</p>') % row             # row is escaped
+        out += footer                                      # None is dropped
         return out.getvalue()
 """
 from .tags import ValuelessAttr, href, htmltag, js_escape, nl2br, url_quote, url_with_query

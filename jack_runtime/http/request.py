@@ -122,7 +122,6 @@ def parse_query(qs: str, charset: str) -> dict[str, Any]:
     """Parse a query string: ``{name: value}``, a list of values for a repeated name,
     ``''`` for a bare name. Bad encoding or an unknown charset is a RequestError."""
     fields: dict[str, Any] = {}
-    unquote_plus = urllib.parse.unquote_plus
     for chunk in qs.split('&'):
         if not chunk:
             continue
@@ -132,17 +131,28 @@ def parse_query(qs: str, charset: str) -> dict[str, Any]:
         else:
             name, value = chunk.split('=', 1)
         try:
-            # unquote_plus returns a string without '%' or '+' unchanged: skip the call
             if '%' in name or '+' in name:
-                name = unquote_plus(name, encoding=charset, errors='strict')
+                name = _unquote_plus(name, charset)
             if '%' in value or '+' in value:
-                value = unquote_plus(value, encoding=charset, errors='strict')
+                value = _unquote_plus(value, charset)
         except LookupError:
             raise RequestError('unknown charset %r' % charset)
         except UnicodeDecodeError:
             raise RequestError('invalid %r encoded string' % charset)
         _add_field_value(fields, name, value)
     return fields
+
+
+def _unquote_plus(s: str, charset: str) -> str:
+    """``urllib.parse.unquote_plus(s, encoding=charset, errors='strict')``, faster: for
+    an ASCII string unquote decodes the whole unquoted byte string at once, so this does
+    the same without its per-run generator."""
+    s = s.replace('+', ' ')
+    if '%' not in s:
+        return s
+    if s.isascii():
+        return urllib.parse.unquote_to_bytes(s).decode(charset, 'strict')
+    return urllib.parse.unquote(s, encoding=charset, errors='strict')
 
 
 def _add_field_value(fields: dict[str, Any], name: str, value: Any) -> None:
@@ -230,6 +240,7 @@ class HTTPRequest:
     _stdin: IO[bytes] | None = None  # the original stream, once the body is buffered
     session: Any = None
     # Lazily computed (see the properties below)
+    _charset: str | None = None
     _cookies: dict[str, str] | None = None
     _scheme: str | None = None
     _length: int | None = None
@@ -240,7 +251,6 @@ class HTTPRequest:
         self.body_is_seekable = seekable
         self.environ = environ
         self.form: dict[str, Any] = {}
-        self.charset = self.DEFAULT_CHARSET or _jack.DEFAULT_CHARSET
         self.response = self.response_class()
         path = environ.get('PATH_INFO')
         if path and not path.isascii() and 'jack.path_decoded' not in environ:
@@ -268,6 +278,15 @@ class HTTPRequest:
             self.environ['PATH_INFO'] = path[len(script):]
 
     # -- lazily computed attributes ------------------------------------------------------
+
+    @property
+    def charset(self) -> str:
+        """The charset of the query and form data (default: jack_runtime.DEFAULT_CHARSET)."""
+        return self._charset or self.DEFAULT_CHARSET or _jack.DEFAULT_CHARSET
+
+    @charset.setter
+    def charset(self, value: str) -> None:
+        self._charset = value
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -404,10 +423,18 @@ class HTTPRequest:
         May be called again: the form is rebuilt from the buffered body."""
         if self._path_error:
             raise RequestError('invalid UTF-8 in the URL path')
-        self.make_body_seekable()
-        form = self.form
-        form.clear()
         environ = self.environ
+        if (not self.body_is_seekable and not environ.get('CONTENT_LENGTH')
+                and 'HTTP_TRANSFER_ENCODING' not in environ):
+            # no body: the common case, without make_body_seekable's checks
+            self._stdin = self.stdin
+            self.stdin = io.BytesIO()
+            self.body_is_seekable = True
+        else:
+            self.make_body_seekable()
+        form = self.form
+        if form:
+            form.clear()
         query = environ.get('QUERY_STRING')
         if query:
             if not query.isascii():

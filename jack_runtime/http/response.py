@@ -134,6 +134,7 @@ def _title(name: str) -> str:
 
 # (content_type, charset) -> the Content-Type header value, for the usual few types
 _CONTENT_TYPES: dict[tuple[str, str | None], str] = {}
+_HTML_UTF8 = "text/html; charset=utf-8"
 _NO_CACHE = (("Expires", "-1"), ("Cache-Control", "max-age=0, no-cache"))
 
 
@@ -267,7 +268,10 @@ class HTTPResponse:
         yield _GZIP_HEADER
         for chunk in body:
             if not isinstance(chunk, bytes):
-                chunk = self._encode_chunk(str(chunk))
+                if isinstance(chunk, (bytearray, memoryview)):
+                    chunk = bytes(chunk)
+                else:
+                    chunk = self._encode_chunk(str(chunk))
             crc = zlib.crc32(chunk, crc) & 0xFFFFFFFF
             n += len(chunk)
             out = co.compress(chunk)
@@ -435,8 +439,13 @@ class HTTPResponse:
             code = self.status_code
             body = self.body
             if type(body) is bytes and not (code < 200 or code == 204 or code == 304):
-                return [_NO_CACHE[0], _NO_CACHE[1],
-                        ("Content-Type", self._content_type_value()),
+                if self.content_type == 'text/html' and self.charset == 'utf-8':
+                    content_type = _HTML_UTF8
+                else:
+                    content_type = self._content_type_value()
+                    if not content_type:
+                        return [_NO_CACHE[0], _NO_CACHE[1], ("Content-Length", str(len(body)))]
+                return [_NO_CACHE[0], _NO_CACHE[1], ("Content-Type", content_type),
                         ("Content-Length", str(len(body)))]
         out: list[tuple[str, str]] = []
         if headers:
@@ -498,6 +507,11 @@ class HTTPResponse:
         """The body as a WSGI iterable of bytes. A :class:`Stream` is iterated lazily and
         closed through the iterable's ``close()`` (which WSGI servers call)."""
         body = self.body
+        if type(body) is bytes:
+            code = self.status_code
+            if code < 200 or code == 204 or code == 304:
+                return []
+            return [body]
         if body is None:
             return []
         if isinstance(body, Stream):
@@ -505,9 +519,7 @@ class HTTPResponse:
                 body.close()
                 return []
             return _StreamBody(body, self._encode_chunk)
-        if not self._has_body():
-            return []
-        return [body]
+        return [body] if self._has_body() else []
 
     def generate_body_chunks(self) -> Iterable[bytes]:
         """Quixote's name for the encoded body chunks (never self-chunked here)."""
@@ -585,7 +597,11 @@ class _StreamBody:
         encode = self.encode
         for chunk in self.stream:
             if type(chunk) is not bytes:
-                chunk = encode(chunk if isinstance(chunk, (str, bytes)) else str(chunk))
+                if isinstance(chunk, (bytes, bytearray, memoryview)):
+                    chunk = bytes(chunk)  # WSGI wants exactly bytes
+                else:
+                    # str, htmltext and the like; Quixote passed anything else through
+                    chunk = encode(chunk if isinstance(chunk, str) else str(chunk))
             if chunk:
                 yield chunk
 

@@ -58,9 +58,10 @@ CSRF_TOKEN_NAME = "csrf_token"
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
-# Ids Jack and Quixote generate are 22 URL-safe base64 characters (128 bits); ids written by
-# applications' own _make_session_id() may be longer. Anything else in the cookie is junk.
-_VALID_ID = re.compile(r"[A-Za-z0-9_\-]{16,128}\Z")
+# Ids Jack and Quixote generate are 22 URL-safe base64 characters (128 bits); ids made by an
+# application's own _make_session_id() may be longer, hex, uuids or standard base64. Anything
+# else in the cookie is junk, not worth a lookup.
+_VALID_ID = re.compile(r"[A-Za-z0-9_\-.=+/]{16,128}\Z")
 
 
 def new_session_id() -> str:
@@ -241,8 +242,8 @@ class BaseSessionManager:
         """The session named by the request's cookie, or a new one (not stored yet)."""
         session_id = self._get_session_id(_config())
         session = None
-        state = _state(create=True)
         if session_id is not None:
+            state = _state(create=True)
             self._acquire(state, session_id)
             store = self.store
             if isinstance(store, PickleStore) and type(self).get is BaseSessionManager.get:
@@ -256,10 +257,12 @@ class BaseSessionManager:
                 session = self.get(session_id)
                 if session is not None:
                     state.snapshot = _snapshot(session, store)
+            if session is not None:
+                state.session = session
+                state.user = session.user
         if session is None:
+            # nothing to compare it with at the end: it is new (and gets a new id if stored)
             session = self.new_session(None)
-        state.session = session
-        state.user = session.user
         session._set_access_time(self.ACCESS_TIME_RESOLUTION)
         return session
 
@@ -290,10 +293,16 @@ class BaseSessionManager:
             session.id = self._make_session_id()
             self[session.id] = session
             self.set_session_cookie(session.id)
-        elif _user_changed(session):
-            self._rotate_session_id(session)
-        elif session.is_dirty() or _changed_since_load(session, self.store):
-            self[session.id] = session
+        else:
+            state = _state(create=False)
+            if state is None or state.session is not session:
+                # a session this request did not load (the application's own call)
+                if session.is_dirty():
+                    self[session.id] = session
+            elif _user_changed(state):
+                self._rotate_session_id(session)
+            elif session.is_dirty() or _changed_since_load(state, self.store):
+                self[session.id] = session
 
     def _rotate_session_id(self, session: "Session") -> None:
         # Save under the new id before dropping the old one: if the store fails in between,
@@ -335,6 +344,11 @@ class BaseSessionManager:
     def _acquire(self, state: _RequestState, session_id: str) -> None:
         if state.lock is not None:  # get_session() called twice in one request
             return
+        request = get_request()
+        if not request.environ.get("wsgi.multithread", True):
+            # The server promises no other request runs in this process meanwhile (a sync
+            # worker): nothing to serialise.
+            return
         entry = _lock_entry(session_id)
         if not entry.lock.acquire(timeout=self.SESSION_LOCK_TIMEOUT):
             log.warning("session %s...: another request held it for over %ss; going on "
@@ -346,7 +360,7 @@ class BaseSessionManager:
         # If the App never finishes this request (Quixote's own lifecycle skips the finish on
         # its missing-slash redirect), the lock goes when the request object does.
         try:
-            state.finalizer = weakref.finalize(get_request(), _release_lock, session_id, entry)
+            state.finalizer = weakref.finalize(request, _release_lock, session_id, entry)
         except TypeError:  # a request class without __weakref__: rely on the finish hooks
             state.finalizer = None
 
@@ -360,6 +374,9 @@ class BaseSessionManager:
             state.finalizer = None
         _release_lock(session_id, entry)
 
+
+# SessionManagers (by id) that have logged the several-processes warning.
+_WARNED: set[int] = set()
 
 # One lock per session id currently in use in this process. Ids are 128-bit random, so the
 # table is process-wide (two Apps sharing a store share the locks, as they should) and the
@@ -409,19 +426,15 @@ def _snapshot(session: "Session", store: Any = None) -> bytes | None:
         return None
 
 
-def _changed_since_load(session: "Session", store: Any) -> bool:
-    state = _state(create=False)
-    if state is None or state.session is not session or state.snapshot is None:
+def _changed_since_load(state: _RequestState, store: Any) -> bool:
+    if state.snapshot is None:
         return False
-    state.pending = _snapshot(session, store)
+    state.pending = _snapshot(state.session, store)
     return state.pending != state.snapshot
 
 
-def _user_changed(session: "Session") -> bool:
-    state = _state(create=False)
-    if state is None or state.session is not session:
-        return False
-    before, now = state.user, session.user
+def _user_changed(state: _RequestState) -> bool:
+    before, now = state.user, state.session.user
     if before is now:
         return False
     try:
@@ -466,17 +479,17 @@ class SessionManager(BaseSessionManager):
     def __init__(self, session_class: type | None = None,
                  session_mapping: MutableMapping[str, Any] | None = None) -> None:
         self.session_class = session_class or Session
-        self._default_mapping = session_mapping is None
         self.sessions = {} if session_mapping is None else session_mapping
 
     def __repr__(self) -> str:
         return "<%s at %x>" % (self.__class__.__name__, id(self))
 
     def start_request(self) -> None:
-        if self.__dict__.get("_default_mapping") and not self.__dict__.get("_warned"):
-            request = get_request()
-            if request.environ.get("wsgi.multiprocess"):
-                self._warned = True
+        # No attribute of the manager records the warning: applications store managers in
+        # object databases (Durus, ZODB), where a new attribute would be written back.
+        if id(self) not in _WARNED and type(getattr(self, "sessions", None)) is dict:
+            if get_request().environ.get("wsgi.multiprocess"):
+                _WARNED.add(id(self))
                 log.warning(
                     "SessionManager keeps sessions in a dict of this process, but the server "
                     "runs several processes: a session exists only in the process that "
@@ -487,15 +500,16 @@ class SessionManager(BaseSessionManager):
         # Quixote's lookup plus Jack's state (for id rotation and the per-session lock);
         # live objects need no snapshot.
         session_id = self._get_session_id(_config())
-        state = _state(create=True)
         session = None
         if session_id is not None:
+            state = _state(create=True)
             self._acquire(state, session_id)
             session = self.get(session_id)
+            if session is not None:
+                state.session = session
+                state.user = session.user
         if session is None:
             session = self.new_session(None)
-        state.session = session
-        state.user = session.user
         session._set_access_time(self.ACCESS_TIME_RESOLUTION)
         return session
 

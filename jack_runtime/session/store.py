@@ -75,6 +75,11 @@ class SessionStore:
         """Called at the end of a request that failed with any other exception."""
 
 
+# What the managers use of a session: anything unpickled without them would fail later, as a 500.
+_SESSION_ATTRIBUTES = ("id", "user", "_access_time", "_form_tokens", "_set_access_time",
+                       "has_info", "is_dirty", "start_request")
+
+
 class PickleStore(SessionStore):
     """A store of pickled sessions over four byte-level operations: ``load``, ``save``,
     ``delete`` and ``ids``. Subclasses implement those; this class does the pickling and the
@@ -108,8 +113,11 @@ class PickleStore(SessionStore):
         dropped, if it cannot be unpickled into a session."""
         try:
             session = self.loads(data)
-            if not hasattr(session, "_set_access_time"):
-                raise TypeError("not a Session but %s" % type(session).__name__)
+            missing = [a for a in _SESSION_ATTRIBUTES if not hasattr(session, a)]
+            if missing:  # not a session, or one from a release with other attribute names
+                raise TypeError("a %s without %s" % (type(session).__name__, ", ".join(missing)))
+            if session.id != id:
+                raise ValueError("it names itself %r" % (session.id,))
         except Exception as exc:
             log.warning("session %s...: stored data unusable (%s: %s); dropped, the client "
                         "gets a fresh session", id[:6], type(exc).__name__, exc)
@@ -179,7 +187,10 @@ class MemoryStore(PickleStore):
             self._data.pop(session_id, None)
 
     def ids(self) -> Iterator[str]:
-        return iter(list(self._data))
+        if self.max_age is None:
+            return iter(list(self._data))
+        limit = time.time() - self.max_age
+        return iter([k for k, (_, atime) in list(self._data.items()) if atime >= limit])
 
     def expire(self) -> int:
         """Drop sessions idle for longer than ``max_age``; returns how many."""

@@ -17,9 +17,12 @@ import libcst as cst
 
 from jackmigrate import targets
 from jackmigrate.imports import dotted_expr
+from jackmigrate.rules.base import TODO_RE, Bucket, Rule, todo_comment
 
 __all__ = [
     "ClassTable",
+    "PyRule",
+    "header_todos",
     "call_name",
     "comment_lines",
     "docstring_free",
@@ -287,3 +290,38 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
 
 def name_expr(dotted: str) -> cst.BaseExpression:
     return dotted_expr(dotted)
+
+
+def header_todos(source: str) -> frozenset[str]:
+    """The TODO markers in the comment block at the top of a file (before its first
+    statement)."""
+    found = set()
+    for line in source.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        if TODO_RE.match(stripped):
+            found.add(" ".join(stripped.split()))
+    return frozenset(found)
+
+
+class PyRule(Rule):
+    """Base of the Python-code rules.
+
+    A TODO marker above a file's first statement is parsed back as part of the module
+    header, not as the statement's leading lines, so the engine's once-only check does not
+    see it and a second run would insert it again.  ``mark`` therefore reports (without
+    inserting) a marker already present in the header.
+    """
+
+    _header: Optional[frozenset[str]] = None
+
+    def mark(self, node: cst.CSTNode, message: str) -> None:
+        if self._header is None:
+            self._header = header_todos(self.ctx.source)
+        if todo_comment(self.id, message) in self._header:
+            self.report(node, Bucket.MARKED, message)
+        else:
+            super().mark(node, message)

@@ -98,7 +98,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -221,6 +221,7 @@ class FileContext:
         self.is_ptl = is_ptl
         # Text of the file as this pass sees it (after any text-level conversion).
         self.source = source
+        self._suppressed: Optional[Callable[[str, cst.CSTNode], bool]] = None
         # Ids of the rules selected for this file (e.g. to tell "not selected" apart).
         self.rule_ids: tuple[str, ...] = ()
         # local name -> dotted name, from every import statement in the file.
@@ -231,6 +232,12 @@ class FileContext:
         self.marks: list[tuple[str, cst.CSTNode, str]] = []
         self.imports_to_add: list[tuple[str, Optional[str], Optional[str]]] = []
         self.imports_to_remove: list[tuple[str, Optional[str]]] = []
+
+    def is_suppressed(self, rule_id: str, node: cst.CSTNode) -> bool:
+        """Whether a ``# jackmigrate: ignore[...]`` comment covers this node of the tree
+        being walked for ``rule_id``.  The engine already drops changes made by
+        ``leave_*`` methods there; rules that rewrite in ``transform_module`` ask here."""
+        return self._suppressed(rule_id, node) if self._suppressed is not None else False
 
     @property
     def suffix(self) -> str:

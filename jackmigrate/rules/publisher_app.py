@@ -7,6 +7,7 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 
 from jackmigrate.rules._common import (
+    PyRule,
     ClassTable,
     call_name,
     comment_lines,
@@ -17,7 +18,7 @@ from jackmigrate.rules._common import (
     module_level_names,
     self_attrs,
 )
-from jackmigrate.rules.base import NEEDS_REVIEW, Example, Rule
+from jackmigrate.rules.base import NEEDS_REVIEW, Example
 
 PUBLISHER = "quixote.publish.Publisher"
 APP = "jack_runtime.app.App"
@@ -162,7 +163,7 @@ def _looks_like_config(expr: cst.BaseExpression) -> bool:
     return "config" in text
 
 
-class PublisherToApp(Rule):
+class PublisherToApp(PyRule):
     id = "JM010"
     name = "publisher-to-app"
     summary = "Publisher and its subclasses become jack_runtime.app.App"

@@ -167,12 +167,16 @@ class QuixoteImports(Rule):
         self.replace: dict[int, str] = {}  # id(original prefix node) -> jack dotted
         self.need_modules: list[str] = []
         self.imports: list[Union[cst.Import, cst.ImportFrom]] = []
+        self.suppressed: set[int] = set()
         # Filled in leave_Module, applied by transform_module.
         self.convert_binding: dict[str, bool] = {}
         self.plain_remaining = False
 
     # ---- collecting ----
     def visit_Import(self, node: cst.Import) -> bool:
+        if self.ctx.is_suppressed(self.id, node):
+            self.suppressed.add(id(node))
+            return False
         if any(targets.is_quixote(dotted(a.name)) for a in node.names):  # type: ignore[arg-type]
             self.imports.append(node)
         return False
@@ -182,6 +186,9 @@ class QuixoteImports(Rule):
             return False
         mod = dotted(node.module)
         if not targets.is_quixote(mod):
+            return False
+        if self.ctx.is_suppressed(self.id, node):
+            self.suppressed.add(id(node))
             return False
         self.imports.append(node)
         if isinstance(node.names, cst.ImportStar):
@@ -359,6 +366,8 @@ class QuixoteImports(Rule):
         self, small: cst.BaseSmallStatement, first_plain_in_body: bool
     ) -> Optional[list[cst.BaseSmallStatement]]:
         """Replacement statements for one import, or None to keep it as is."""
+        if id(small) in self.suppressed:
+            return None
         if isinstance(small, cst.ImportFrom):
             return self._rewrite_from(small)
         if isinstance(small, cst.Import):

@@ -1,0 +1,194 @@
+"""jackmigrate throughput, measured against baselines taken in the same run.
+
+    python bench/bench_migrate.py [--lines 100000] [--repeat 3]
+
+Corpora (built in a temporary directory):
+  * Quixote corpus: the fixture applications (fixtures/*) and Quixote's own demo package
+    replicated until it holds at least --lines lines (.py and .ptl).
+  * Non-Quixote corpus: werkzeug, click and part of the standard library, used as is.
+
+Figures (best of --repeat, wall clock, single process unless stated):
+  1. bare libcst parse + codegen of the Quixote corpus (the baseline), lines/s
+  2. full migration (discovery excluded, index included, every registered rule, no
+     writes) of the same files, lines/s, and the ratio to 1 (goal <= 2.0)
+  3. the prefilter path: time to reject the non-Quixote files vs parsing them (goal >= 50x),
+     and how many non-Quixote files the selected rules' markers let through
+  4. --jobs 2 vs --jobs 1 for the full migration (goal >= 1.7x)
+  5. peak memory (max RSS of this process and of the worker processes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import libcst as cst
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from jackmigrate.engine import Options, migrate_bytes, prefilter, run_files  # noqa: E402
+from jackmigrate.project import build_index  # noqa: E402
+from jackmigrate.rules import all_rules  # noqa: E402
+
+
+def _sources() -> list[Path]:
+    import quixote
+
+    dirs = [p for p in sorted((ROOT / "fixtures").iterdir()) if p.is_dir()] if (ROOT / "fixtures").is_dir() else []
+    dirs.append(Path(quixote.__file__).parent / "demo")
+    files: list[Path] = []
+    for d in dirs:
+        files.extend(p for p in sorted(d.rglob("*")) if p.suffix in (".py", ".ptl") and "__pycache__" not in p.parts)
+    return files
+
+
+def build_quixote_corpus(dest: Path, min_lines: int) -> list[tuple[str, str]]:
+    sources = []
+    for p in _sources():
+        try:
+            cst.parse_module(p.read_text(encoding="utf-8"))
+        except cst.ParserSyntaxError:
+            # The baseline must parse every file; PTL sources libcst cannot read are
+            # left out of both measurements.
+            print(f"  (left out of the corpus: {p.name}: not parseable by libcst)")
+            continue
+        sources.append(p)
+    base_lines = sum(p.read_bytes().count(b"\n") for p in sources)
+    copies = max(1, -(-min_lines // max(base_lines, 1)))
+    out: list[tuple[str, str]] = []
+    for i in range(copies):
+        for src in sources:
+            rel = Path(f"copy{i:03d}") / src.parent.name / src.name
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not (target.parent / "__init__.py").exists():
+                (target.parent / "__init__.py").write_text("")
+            shutil.copyfile(src, target)
+            out.append((rel.as_posix(), str(target)))
+    return sorted(set(out))
+
+
+def non_quixote_corpus() -> list[tuple[str, str]]:
+    import click
+    import werkzeug
+
+    files: list[Path] = []
+    for pkg in (werkzeug, click):
+        files.extend(sorted(Path(pkg.__file__).parent.rglob("*.py")))
+    stdlib = Path(ast.__file__).parent
+    for name in ("email", "json", "http", "logging", "urllib", "asyncio", "concurrent", "importlib", "unittest"):
+        files.extend(sorted((stdlib / name).rglob("*.py")))
+    return [(str(p), str(p)) for p in files if b"quixote" not in p.read_bytes()]
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def count_lines(files: list[tuple[str, str]]) -> int:
+    return sum(Path(real).read_bytes().count(b"\n") for _, real in files)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="jackmigrate-bench-"))
+    try:
+        qfiles = build_quixote_corpus(tmp, args.lines)
+        nfiles = non_quixote_corpus()
+        qlines, nlines = count_lines(qfiles), count_lines(nfiles)
+        qdata = [Path(real).read_bytes() for _, real in qfiles]
+        ndata = [Path(real).read_bytes() for _, real in nfiles]
+        rules = list(all_rules().values())
+        opts = Options(rule_ids=tuple(all_rules()), target_python=sys.version_info[:2], root=str(tmp))
+        print(f"rules: {', '.join(all_rules())}")
+        print(f"Quixote corpus: {len(qfiles)} files, {qlines} lines; non-Quixote corpus: {len(nfiles)} files, {nlines} lines")
+
+        def bare() -> None:
+            for data in qdata:
+                cst.parse_module(data.decode("utf-8")).code
+
+        def full(jobs: int) -> Callable[[], None]:
+            def run() -> None:
+                index = build_index(qfiles, str(tmp))
+                results = run_files(qfiles, opts, index, jobs=jobs)
+                failed = [r for r in results if r.error is not None]
+                if failed and jobs == 1 and not getattr(run, "warned", False):
+                    run.warned = True  # type: ignore[attr-defined]
+                    print(f"  note: {len(failed)} files failed, e.g. {failed[0].path}: {failed[0].error.message}")
+            return run
+
+        t_bare = best(bare, args.repeat)
+        t_full1 = best(full(1), args.repeat)
+        t_full2 = best(full(2), args.repeat)
+        results = run_files(qfiles, opts, build_index(qfiles, str(tmp)), jobs=1)
+        changed = sum(r.changed for r in results)
+        print()
+        print(f"1. bare libcst parse+codegen: {t_bare:7.2f} s  {qlines / t_bare:10,.0f} lines/s")
+        print(f"2. full migration (jobs 1):   {t_full1:7.2f} s  {qlines / t_full1:10,.0f} lines/s   "
+              f"ratio {t_full1 / t_bare:.2f}x bare (goal <= 2.0)   [{changed} of {len(qfiles)} files changed]")
+
+        def parse_non() -> None:
+            for data in ndata:
+                cst.parse_module(data.decode("utf-8"))
+
+        def prefilter_non() -> None:
+            for (path, _), data in zip(nfiles, ndata):
+                prefilter(path, data, rules, ())
+
+        def engine_non() -> None:
+            for (path, _), data in zip(nfiles, ndata):
+                migrate_bytes(path, data, opts)
+
+        passed = [(p, d) for (p, _), d in zip(nfiles, ndata) if prefilter(p, d, rules, ())]
+        rejected = [(p, d) for (p, _), d in zip(nfiles, ndata) if not prefilter(p, d, rules, ())]
+        t_parse_rej = best(lambda: [cst.parse_module(d.decode("utf-8")) for _, d in rejected], 1) if rejected else 0.0
+        t_pref_rej = best(lambda: [migrate_bytes(p, d, opts) for p, d in rejected], args.repeat) if rejected else 0.0
+        t_parse = best(parse_non, 1)
+        t_pref = best(prefilter_non, args.repeat)
+        t_engine = best(engine_non, 1)
+        jm001 = [all_rules()["JM001"]]
+        t_pref_q = best(lambda: [prefilter(p, d, jm001, ()) for (p, _), d in zip(nfiles, ndata)], args.repeat)
+        print(f"3. prefilter path on the non-Quixote corpus ({len(nfiles)} files):")
+        print(f"   libcst parse of all files:            {t_parse:7.3f} s")
+        print(f"   prefilter test of all files:          {t_pref:7.4f} s   {t_parse / t_pref:8.0f}x faster than parsing")
+        print(f"   Quixote-marker prefilter (JM001):     {t_pref_q:7.4f} s   {t_parse / t_pref_q:8.0f}x faster than parsing")
+        if rejected:
+            print(f"   engine on the {len(rejected)} rejected files: {t_pref_rej:7.4f} s vs parsing them {t_parse_rej:.3f} s "
+                  f"= {t_parse_rej / max(t_pref_rej, 1e-9):.0f}x (goal >= 50x)")
+        print(f"   full engine on all non-Quixote files: {t_engine:7.3f} s ({len(passed)} files let through by rule markers)")
+        if passed:
+            culprits: dict[str, int] = {}
+            for p, d in passed:
+                for r in rules:
+                    if r.applies_to(p, d.decode("utf-8", "replace")):
+                        culprits[r.id] = culprits.get(r.id, 0) + 1
+            print("   rules whose markers matched: " + ", ".join(f"{k} ({v} files)" for k, v in sorted(culprits.items())))
+        print(f"4. full migration jobs 2:     {t_full2:7.2f} s  {qlines / t_full2:10,.0f} lines/s   "
+              f"speed-up {t_full1 / t_full2:.2f}x over jobs 1 (goal >= 1.7x; {os.cpu_count()} CPUs)")
+        me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"5. peak RSS: this process {me:.0f} MB, largest worker {kids:.0f} MB")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
