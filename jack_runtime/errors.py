@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .context import get_request, get_response
 from .html import htmlescape, htmltext
 
 __all__ = [
@@ -63,7 +64,6 @@ class TraversalError(PublishError):
         PublishError.__init__(self, public_msg, private_msg)
         if path is None:
             # Quixote fails here outside a request; an empty path is more useful.
-            from .context import get_request
             request = get_request()
             path = request.get_path() if request is not None else ""
         self.path = path
@@ -116,7 +116,6 @@ class MethodNotAllowedError(PublishError):
         self.public_msg = self.private_msg = None
 
     def format(self) -> Any:
-        from .context import get_response
         allowed_methods = ', '.join(self.allowed_methods)
         response = get_response()
         if response is not None:

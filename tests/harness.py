@@ -11,12 +11,16 @@ Shared by every runtime test file (app, directory, sessions, forms, fixtures). T
   (``sys.stdout`` replacement, ``WARN_TRAILING_SLASH``) are undone.
 - :func:`jack_call` runs one request through a Jack App as a WSGI server does (start_response,
   iterating the body, ``close()``) and returns the same triple.
-- :data:`QUIXOTE` and :data:`JACK` are "flavours": the same names (Directory, export,
-  get_request, TraversalError ...) from each framework, so a tree written once as
-  ``def make_root(q): class Root(q.Directory): ...`` is served by both.
+- :func:`quixote_flavour` and :func:`jack_flavour` give "flavours": the same names
+  (Directory, export, get_request, TraversalError, Stream ...) from each framework, so a tree
+  written once as ``def make_root(q): class Root(q.Directory): ...`` is served by both.
 - :func:`differential` does both calls; :func:`assert_same` compares status, body and
-  headers, ignoring only Date/Server and the documented WSGI fixes (no ``Connection:
-  close``/``Transfer-Encoding``; Jack states ``Content-Length: 0`` for an empty body).
+  headers (in order), setting aside only what a server adds (Date, Server), the documented
+  WSGI fixes (no ``Connection: close``/``Transfer-Encoding``; Content-Length is checked
+  against each side's own body, so Jack's ``Content-Length: 0`` for an empty body passes)
+  and html's deliberate ``&#39;`` for ``'``. ``ignore=`` and ``normalise=`` cover the rest.
+- :class:`QuixoteSession` / :class:`JackSession`: one publisher/App and a cookie jar across
+  several requests (session flows).
 - :func:`serving` runs an app on a real waitress server (127.0.0.1, free port) in a thread.
 - :func:`load_as_jack` executes a Quixote module's source with its ``quixote`` imports
   pointed at Jack's modules (how the demo trees are served by Jack without copying them).

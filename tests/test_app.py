@@ -3,6 +3,8 @@ session commit/abort, pluggable request/response classes, the request context, m
 from __future__ import annotations
 
 import logging
+import warnings
+from wsgiref.validate import validator
 
 import pytest
 
@@ -461,3 +463,16 @@ def test_request_uri_is_provided_when_the_server_does_not():
     assert harness.jack_call(app, "GET", "/uri", script_name="/app")[2] == b"/app/uri"
     assert harness.jack_call(app, "GET", "/uri", extra={"REQUEST_URI": "/as/sent"})[2] == \
         b"/as/sent"
+
+
+@pytest.mark.parametrize("path", ["/", "/page?x=1", "/stream", "/nope", "/fail",
+                                  "/redirect_crlf"])
+def test_wsgi_compliance(path):
+    # wsgiref's validator checks the PEP 3333 contract: status and header types, no
+    # hop-by-hop headers, an iterable of bytes that is closed, start_response called once
+    app = NamedApp("v", Recorder())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the validator reports some problems as warnings
+        status, headers, body = harness.wsgi_call(validator(app),
+                                                  harness.make_environ("GET", path))
+    assert status[:3].isdigit()
