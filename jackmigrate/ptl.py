@@ -390,7 +390,11 @@ class _Converter(cst.CSTTransformer):
         self.review_comment = review_comment
         # A note to put above the first template (the generation, when ambiguous).
         self.first_template_note = first_template_note
+        # Notes per FunctionDef being visited (the generation note for the first template).
         self.pending_comments: list[list[str]] = []
+        # Review findings whose TODO comment is not placed yet: a template takes those
+        # raised on its decorators and body; the rest go above their top-level statement.
+        self.uncommented: list[PtlFinding] = []
         self.module = module
         self.generation = generation
         self.prepass = prepass
@@ -406,9 +410,32 @@ class _Converter(cst.CSTTransformer):
         self.templates: list[_Template] = []
         self.used_htmltext = False
         self.used_templateio = False
-        self.noted = 0
+        self.statement_lines: list[tuple[int, int]] = []
 
     # -- helpers
+    def review(self, line: int, message: str) -> None:
+        finding = PtlFinding(line, message, kind="review")
+        self.findings.append(finding)
+        self.uncommented.append(finding)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.statement_lines = [
+            (self.get_metadata(PositionProvider, stmt).start.line, self.get_metadata(PositionProvider, stmt).end.line)
+            for stmt in node.body
+        ]
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.uncommented or self.review_comment is None:
+            return updated_node
+        body = list(updated_node.body)
+        for finding in self.uncommented:
+            for i, (start, end) in enumerate(self.statement_lines):
+                if start <= finding.line <= end:
+                    comment = cst.EmptyLine(comment=cst.Comment(self.review_comment(finding.message)))
+                    body[i] = body[i].with_changes(leading_lines=[*body[i].leading_lines, comment])
+                    break
+        return updated_node.with_changes(body=body)
+
     def line(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.line
 
@@ -457,14 +484,11 @@ class _Converter(cst.CSTTransformer):
                     raise PtlError(line, f"{node.name.value}: conflicting template kinds {kind} and {dkind}")
                 kind = dkind
                 if not exact:
-                    self.findings.append(
-                        PtlFinding(
-                            self.line(dec),
-                            f"{node.name.value}: decorator {self.module.code_for_node(dec.decorator)} "
-                            "treated as a template decorator; Quixote 3.8 only recognised a bare "
-                            "@ptl_html/@ptl_plain and ran this function as a plain function",
-                            kind="review",
-                        )
+                    self.review(
+                        self.line(dec),
+                        f"{node.name.value}: decorator {self.module.code_for_node(dec.decorator)} "
+                        "treated as a template decorator; Quixote 3.8 only recognised a bare "
+                        "@ptl_html/@ptl_plain and ran this function as a plain function",
                     )
         if node.asynchronous is not None:
             if kind is not None:
@@ -477,7 +501,6 @@ class _Converter(cst.CSTTransformer):
             if self.first_template_note:
                 comments.append(self.first_template_note)
                 self.first_template_note = ""
-            comments.extend(f.message for f in self.findings[self.noted :] if f.kind == "review")
             template = _Template(node.name.value, kind, def_line)
             used = _names_in(node)
             for candidate in _ACCUMULATOR_NAMES:
@@ -490,7 +513,6 @@ class _Converter(cst.CSTTransformer):
                 if helper in used and _binds_locally(helper, node):
                     raise PtlError(line, f"template {node.name.value} uses the name {helper!r} for something else")
             self.templates.append(template)
-        self.noted = len(self.findings)
         self.pending_comments.append(comments)
         self.scopes.append(template)
         self.fn_stack.append(template)
@@ -501,6 +523,9 @@ class _Converter(cst.CSTTransformer):
         comments = self.pending_comments.pop()
         if template is None:
             return updated_node
+        start = min([self.line(d) for d in original_node.decorators] + [self.line(original_node)])
+        comments += [f.message for f in self.uncommented if f.line >= start]
+        self.uncommented = [f for f in self.uncommented if f.line < start]
         if comments and self.review_comment is not None:
             lines = [cst.EmptyLine(comment=cst.Comment(self.review_comment(c))) for c in comments]
             updated_node = updated_node.with_changes(leading_lines=[*updated_node.leading_lines, *lines])
@@ -590,6 +615,8 @@ class _Converter(cst.CSTTransformer):
     def convert_string(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         if self.trusted_literal_scope():
             new = _trusted_literal(updated, self.module)
+        elif self.generation != 1 and "expr" in self.string_ctx:
+            return self.nested_fstring(original, updated)
         elif self.generation != 1 and any(_is_html_fstring(p) for p in _string_parts(updated)):
             # Quixote joins implicitly concatenated literals before marking, so every
             # part of a concatenation holding an F-string is markup.
@@ -598,6 +625,22 @@ class _Converter(cst.CSTTransformer):
             return updated
         self.used_htmltext = True
         return new.with_changes(lpar=updated.lpar, rpar=updated.rpar) if updated.lpar else new
+
+    def nested_fstring(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        """An F-string inside another f-string's ``{...}``: Quixote's tokenizer pass on
+        Python < 3.12 never sees it, so it is a plain str there (and escaped when
+        formatted); 3.12+ makes it markup.  The escaping reading is kept, spelled ``f``."""
+        parts = _string_parts(updated)
+        if not any(_is_html_fstring(p) for p in parts):
+            return updated
+        self.review(
+            self.line(original),
+            "F-string inside an f-string expression read as a plain str (escaped), as Quixote "
+            "on Python < 3.12 did; Quixote on 3.12+ made it markup",
+        )
+        if isinstance(updated, cst.FormattedString):
+            return updated.with_changes(start="f" + updated.start[1:])
+        return updated
 
     def leave_ConcatenatedString(
         self, original_node: cst.ConcatenatedString, updated_node: cst.ConcatenatedString
@@ -844,15 +887,18 @@ def _foreign_binding(wrapper: MetadataWrapper, name: str) -> int:
     return 0
 
 
-def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> PtlError:
-    # libcst's reported line is sometimes one off; CPython's parser says where it is.
+def _syntax_error(text: str) -> PtlError:
+    # CPython's parser says where the error is (libcst's line is sometimes one off).
     try:
         compile(text, "<ptl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        cst.parse_module(text)
     except SyntaxError as err:
         line, column, message = err.lineno or 1, (err.offset or 1) - 1, f"syntax error: {err.msg}"
-    else:
-        found = re.search(r"error at (\d+):(\d+)", exc.message)
-        line, column, message = (int(found.group(1)) if found else exc.raw_line), 0, f"syntax error: {exc.message}"
+    except cst.ParserSyntaxError as err:
+        found = re.search(r"error at (\d+):(\d+)", err.message)
+        line, column, message = (int(found.group(1)) if found else err.raw_line), 0, f"syntax error: {err.message}"
+    else:  # pragma: no cover - only called after a parse failed
+        line, column, message = 1, 0, "syntax error"
     py2 = python2_reason(text, line)
     if py2 is not None:
         return PtlError(
@@ -888,9 +934,11 @@ def convert_ptl(
         raise ValueError(f"generation must be 1, 2 or 3, not {generation!r}")
     prepass = _prepass(source)
     try:
+        # CPython's parser first: libcst accepts some Python 2 forms (`except E, e:`).
+        compile(prepass.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
         module = cst.parse_module(prepass.text)
-    except cst.ParserSyntaxError as exc:
-        raise _syntax_error(prepass.text, exc) from None
+    except (SyntaxError, cst.ParserSyntaxError):
+        raise _syntax_error(prepass.text) from None
     wrapper = MetadataWrapper(module)
     detected, line, why = _detect_generation(module, prepass, wrapper)
     findings: list[PtlFinding] = []

@@ -76,11 +76,12 @@ markup_text = st.lists(st.sampled_from(list("<>&\"'abc ;#%{}\\\n") + ["&amp;", "
 one_special = st.sampled_from(list("<>&\"'")).flatmap(
     lambda c: st.lists(st.sampled_from(["a", " ", c]), min_size=1, max_size=6).map("".join))
 text = st.one_of(one_special, markup_text, st.text(max_size=20))
-values = st.one_of(
-    text, text.map(Shouty), text.map(EvilStr), st.integers().map(EvilInt),
+# Half of the values are plain text, the case that matters most.
+values = st.one_of(text, st.one_of(
+    text.map(Shouty), text.map(EvilStr), st.integers().map(EvilInt),
     st.integers(), st.floats(), st.booleans(), st.none(),
     st.lists(text, max_size=3), st.dictionaries(text, text, max_size=2), st.tuples(text, text),
-)
+))
 
 
 @DETERMINISTIC
@@ -169,16 +170,14 @@ def test_q_format_repr(value: Any) -> None:
 
 @pytest.mark.parametrize("value", ["'", "\"", "<", ">", "&"])
 def test_every_special_character_is_escaped(value: str) -> None:
-    out = TemplateIO(html=True)
-    out += value
-    out(value)
+    by_iadd, by_call = TemplateIO(html=True), TemplateIO(html=True)
+    by_iadd += value
+    by_call(value)
     results = [htmlescape(value), htmltext("") + value, value + htmltext(""),
                htmltext("%s") % value, htmltext("%s%s") % (value, ""),
                htmltext("%(v)s") % {"v": value}, htmltext("{}").format(value),
                htmltext("{v}").format(v=value), htmltext("{}{}").format(value, ""),
                htmltext("").join([value]), _q_format(value), _q_join(value),
-               htmltext("").replace("", value)]
-    results.append(out.getvalue().replace(str(results[0]) * 2, str(results[0])))
-    for result in results:
-        assert str(result) == {"'": "&#39;", '"': "&quot;", "<": "&lt;", ">": "&gt;",
-                               "&": "&amp;"}[value]
+               htmltext("").replace("", value), by_iadd.getvalue(), by_call.getvalue()]
+    expected = {"'": "&#39;", '"': "&quot;", "<": "&lt;", ">": "&gt;", "&": "&amp;"}[value]
+    assert [str(result) for result in results] == [expected] * len(results)

@@ -317,3 +317,12 @@ def test_tricky_html_f_strings_render_like_quixote(literal):
     q = run_quixote(source, 3)["t"]("<a&b>")
     ns, _ = run_jack(source)
     assert equivalent(q, ns["t"]("<a&b>")), (q, ns["t"]("<a&b>"))
+
+
+def test_f_string_nested_in_an_f_string_expression_is_plain_like_quixote_on_311():
+    source = "from quixote.ptl import ptl_html\n@ptl_html\ndef t(x):\n    F'<b>{F\"<i>{x}</i>\"}</b>'\n"
+    q = run_quixote(source, 3)["t"]("&")
+    ns, result = run_jack(source)
+    assert str(q) == str(ns["t"]("&")) == "<b>&lt;i&gt;&amp;&lt;/i&gt;</b>"
+    assert "f\"<i>{x}</i>\"" in result.code
+    assert any(f.kind == "review" and "Python < 3.12" in f.message for f in result.findings)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from ptl_harness import call, equivalent, quixote_parser, run_jack, run_quixote
+from jackmigrate import py2
 from jackmigrate.ptl import convert_ptl
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -26,9 +27,29 @@ PTL_FILES = sorted(FIXTURES.glob("*/*/*.ptl"))
 HOSTILE = '<script>alert("x")</script> & \'q\''
 
 
+def _source(path: Path) -> str:
+    """The file as the PTL converter sees it: Python 2 templates (py2/) go through the
+    Python 2 front end first, as in the engine."""
+    text = path.read_text()
+    if py2.is_python2(text, ptl=True):
+        return py2.to_python3(text, path=str(path), ptl=True).code
+    return text
+
+
 def _generation(path: Path) -> int:
-    # The fixtures README: legacy/ is Quixote 3.1-3.6 PTL (brackets + h-strings).
-    return 2 if "[html]" in path.read_text() or "[plain]" in path.read_text() else 3
+    # What each fixture app was written for (fixtures/README.md): py2/ is Quixote 2
+    # (generation 1), legacy/ Quixote 3.1-3.6 (brackets + h-strings), the rest 3.2+.
+    text = path.read_text()
+    if path.parent.parent.name == "py2":
+        return 1
+    return 2 if "[html]" in text or "[plain]" in text else 3
+
+
+def _convert(path: Path):
+    # As JM040 does in the engine: a file the Python 2 front end converted is forced to
+    # generation 1; any other file's generation is detected.
+    forced = 1 if py2.is_python2(path.read_text(), ptl=True) else None
+    return convert_ptl(_source(path), str(path), generation=forced)
 
 
 def _quixote_templates(source: str, generation: int) -> set[str]:
@@ -51,8 +72,8 @@ def test_fixtures_have_ptl_files():
 
 @pytest.mark.parametrize("path", PTL_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_ptl_converts_with_quixotes_templates(path):
-    source = path.read_text()
-    result = convert_ptl(source, str(path))
+    source = _source(path)
+    result = _convert(path)
     assert result.generation == _generation(path)
     assert {name for name, _, _ in result.templates} == _quixote_templates(source, result.generation)
     assert not [f for f in result.findings if f.kind == "review"]
@@ -97,12 +118,13 @@ def _load(app: Path, world: str, monkeypatch) -> dict[str, dict]:
     for _ in range(len(pending) + 1):
         for path in list(pending):
             name = f"{package}.{path.stem}"
-            source = path.read_text()
+            source = _source(path)
+            generation = _generation(path)
             try:
                 if world == "quixote":
-                    ns = run_quixote(source, _generation(path), name)
+                    ns = run_quixote(source, generation, name)
                 else:
-                    ns = run_jack(source, name)[0]
+                    ns = run_jack(source, name, generation=_convert(path).generation)[0]
             except ImportError:
                 continue  # a sibling not loaded yet
             ns["get_session"] = lambda: session
@@ -122,7 +144,7 @@ def test_fixture_templates_render_like_quixote(app, monkeypatch):
     rendered = 0
     for filename, qns in quixote_world.items():
         jns = jack_world[filename]
-        result = convert_ptl((app / filename).read_text(), filename)
+        result = _convert(app / filename)
         for name, _, _ in result.templates:
             qfn, jfn = qns.get(name), jns.get(name)
             if not inspect.isfunction(qfn):

@@ -77,12 +77,13 @@ class _RequestState:
     """What a store-based manager remembers about one request's session (kept on the request,
     never in the session, so nothing of it is pickled)."""
 
-    __slots__ = ("session", "user", "snapshot", "pending", "lock_id", "lock", "failed",
-                 "finalizer")
+    __slots__ = ("session", "user", "access_time", "snapshot", "pending", "lock_id", "lock",
+                 "failed", "finalizer")
 
     def __init__(self) -> None:
         self.session: Any = None
         self.user: Any = None
+        self.access_time: float | None = None
         self.snapshot: bytes | None = None
         self.pending: bytes | None = None
         self.lock_id: str | None = None
@@ -107,6 +108,12 @@ class BaseSessionManager:
     """
 
     ACCESS_TIME_RESOLUTION = 1  # seconds (missing on 3.8's base class: AttributeError there)
+
+    # A stored session whose only change is its access time is written back only when that
+    # time moved by at least this many seconds: the request sees the exact time, other
+    # processes see it up to this late, and a user's every click is not a write. 0 writes
+    # every change.
+    ACCESS_TIME_SAVE_INTERVAL = 60
 
     # How long a request waits for another request of the same session to finish before it
     # goes on without the lock (logged): a hung request must not block its user forever.
@@ -260,6 +267,7 @@ class BaseSessionManager:
             if session is not None:
                 state.session = session
                 state.user = session.user
+                state.access_time = session._access_time
         if session is None:
             # nothing to compare it with at the end: it is new (and gets a new id if stored)
             session = self.new_session(None)
@@ -301,7 +309,8 @@ class BaseSessionManager:
                     self[session.id] = session
             elif _user_changed(state):
                 self._rotate_session_id(session)
-            elif session.is_dirty() or _changed_since_load(state, self.store):
+            elif session.is_dirty() or _changed_since_load(state, self.store,
+                                                           self.ACCESS_TIME_SAVE_INTERVAL):
                 self[session.id] = session
 
     def _rotate_session_id(self, session: "Session") -> None:
@@ -426,11 +435,26 @@ def _snapshot(session: "Session", store: Any = None) -> bytes | None:
         return None
 
 
-def _changed_since_load(state: _RequestState, store: Any) -> bool:
+def _changed_since_load(state: _RequestState, store: Any, access_interval: float) -> bool:
+    """Does the session differ from what was loaded (beyond a small move of its access
+    time)? Leaves its new pickle in ``state.pending`` for the save."""
     if state.snapshot is None:
         return False
-    state.pending = _snapshot(state.session, store)
-    return state.pending != state.snapshot
+    session = state.session
+    data = _snapshot(session, store)
+    if data == state.snapshot:
+        return False
+    loaded_time, access_time = state.access_time, session._access_time
+    if loaded_time is not None and 0 < access_time - loaded_time < access_interval:
+        session._access_time = loaded_time
+        try:
+            only_time_moved = _snapshot(session, store) == state.snapshot
+        finally:
+            session._access_time = access_time
+        if only_time_moved:
+            return False
+    state.pending = data
+    return True
 
 
 def _user_changed(state: _RequestState) -> bool:

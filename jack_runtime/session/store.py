@@ -75,9 +75,9 @@ class SessionStore:
         """Called at the end of a request that failed with any other exception."""
 
 
-# What the managers use of a session: anything unpickled without them would fail later, as a 500.
-_SESSION_ATTRIBUTES = ("id", "user", "_access_time", "_form_tokens", "_set_access_time",
-                       "has_info", "is_dirty", "start_request")
+# The state every Session (Quixote's since 2.0, and Jack's) has: a pickle without it would
+# fail later, as a 500.
+_SESSION_STATE = frozenset(("id", "_access_time", "_creation_time", "_form_tokens"))
 
 
 class PickleStore(SessionStore):
@@ -113,9 +113,12 @@ class PickleStore(SessionStore):
         dropped, if it cannot be unpickled into a session."""
         try:
             session = self.loads(data)
-            missing = [a for a in _SESSION_ATTRIBUTES if not hasattr(session, a)]
-            if missing:  # not a session, or one from a release with other attribute names
-                raise TypeError("a %s without %s" % (type(session).__name__, ", ".join(missing)))
+            state = getattr(session, "__dict__", None)
+            if (state is None or not _SESSION_STATE.issubset(state)
+                    or not hasattr(session, "_set_access_time")):
+                # not a session, or one from a release with other attribute names
+                raise TypeError("a %s, not a session with %s" % (
+                    type(session).__name__, ", ".join(sorted(_SESSION_STATE))))
             if session.id != id:
                 raise ValueError("it names itself %r" % (session.id,))
         except Exception as exc:
