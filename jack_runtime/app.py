@@ -93,7 +93,15 @@ class App:
         start_response(response.wsgi_status(), response.wsgi_headers())
         body = response.wsgi_body()
         if type(body) is list or type(body) is tuple:
+            if environ.get("REQUEST_METHOD") == "HEAD":
+                return []  # see below
             return body  # plain bytes: iterating it runs no application code
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # waitress sends whatever body the app returns, even to HEAD, and the client
+            # then reads it as the next response on a kept-alive connection. The headers
+            # stay GET's (RFC 9110 9.3.2), as with Quixote's simple_server and Werkzeug.
+            ContextBody(body, self, request).close()
+            return []
         return ContextBody(body, self, request)
 
     # -- Publisher's hooks, in lifecycle order ---------------------------------------------

@@ -23,6 +23,10 @@ from typing import Any
 _handler_lock = threading.Lock()
 
 
+def _escaped(text: str) -> str:
+    return text.encode("unicode_escape").decode("ascii")
+
+
 def _file_handler(logger: logging.Logger, filename: str, fmt: str) -> None:
     """Attach one FileHandler for ``filename`` to ``logger`` (once, however many Apps ask)."""
     path = os.path.abspath(filename)
@@ -82,6 +86,13 @@ class DefaultLogger:
         query = request.get_query()
         if query:
             uri += "?" + query
+        # The path (decoded %0a) and the user name (often a form field) come from the
+        # client: escaped when they hold control characters, so no one forges log lines.
+        if not uri.isprintable():
+            uri = _escaped(uri)
+        user = user if type(user) is str else str(user)
+        if not user.isprintable():
+            user = _escaped(user)
         logger.info('%s %s %s %d "%s %s %s" %s %r %0.3fs',
                     request.get_environ("REMOTE_ADDR"), user,
                     time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)), os.getpid(),

@@ -312,7 +312,16 @@ def _migrate_text(
     final_text = new_text
 
     if new_text != original:
-        _validate(new_text, path, opts.target_python)
+        out_path = new_path or path
+        if out_path.endswith(".ptl"):
+            # Still a template (the PTL rule is not selected): it is not Python, so
+            # only libcst's parse applies.
+            try:
+                cst.parse_module(new_text)
+            except cst.ParserSyntaxError as exc:
+                raise SourceError(f"the migrated template does not parse: {exc.message}", exc.raw_line) from None
+        else:
+            _validate(new_text, path, opts.target_python)
 
     # Positions: rewritten constructs from every pass (in that pass's text), the state
     # constructs (marked/shim/unsupported) from the last pass only (the final text).

@@ -16,6 +16,7 @@ __all__ = [
     "add_imports",
     "remove_imports",
     "import_statements",
+    "drop_empty_lines",
 ]
 
 
@@ -179,6 +180,7 @@ class _ImportRemover(cst.CSTTransformer):
     def __init__(self, targets: set[tuple[str, Optional[str]]]) -> None:
         super().__init__()
         self.targets = targets
+        self.dropped: set[int] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # Statements only: expressions cannot contain imports.
@@ -190,7 +192,7 @@ class _ImportRemover(cst.CSTTransformer):
         if len(keep) == len(updated.names):
             return updated
         if not keep:
-            return cst.RemoveFromParent()
+            return cst.RemoveFromParent()  # the line, emptied, is dropped by its block
         keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(names=keep)
 
@@ -209,18 +211,47 @@ class _ImportRemover(cst.CSTTransformer):
             keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(names=keep)
 
+    # Emptied lines are dropped by their block, which hands their leading blank lines and
+    # comments to the next statement so the layout around the imports survives.
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
-    ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
-        if not updated.body:
-            return cst.RemoveFromParent()
-        return updated
+    ) -> cst.SimpleStatementLine:
+        if updated.body:
+            return updated
+        placeholder = updated.with_changes(body=[cst.Pass()])
+        self.dropped.add(id(placeholder))
+        return placeholder
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-        if not updated.body:
+        body = drop_empty_lines(updated.body, self.dropped)
+        if not body:
             # A block emptied by removing its imports still needs a statement.
-            return updated.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
-        return updated
+            body = [cst.SimpleStatementLine(body=[cst.Pass()])]
+        return updated.with_changes(body=body)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return updated.with_changes(body=drop_empty_lines(updated.body, self.dropped))
+
+
+def drop_empty_lines(
+    body: Sequence[cst.BaseStatement], dropped: Optional[set[int]] = None
+) -> list[cst.BaseStatement]:
+    """``body`` without emptied lines (no statements left, or listed by id in
+    ``dropped``), their leading blank lines and comments moved to the next statement.
+
+    libcst's own visit silently drops a line whose statements were all removed, comments
+    included; removers therefore return a placeholder line and list its id."""
+    out: list[cst.BaseStatement] = []
+    carry: list[cst.EmptyLine] = []
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine) and (not stmt.body or (dropped and id(stmt) in dropped)):
+            carry.extend(stmt.leading_lines)
+            continue
+        if carry:
+            stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+            carry = []
+        out.append(stmt)
+    return out
 
 
 def remove_imports(module: cst.Module, targets: Iterable[tuple[str, Optional[str]]]) -> cst.Module:

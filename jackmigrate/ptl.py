@@ -924,7 +924,10 @@ def convert_ptl(
     ``generation`` forces the syntax generation (1, 2 or 3); by default it is detected
     and the decision is the first finding; a ``# jackmigrate: ptl-generation=N`` line in
     the file forces it too.  ``review_comment``, when given, makes the comment text put
-    above a template for each finding a reviewer should check.  Raises
+    above a template (or top-level statement) for each finding a reviewer should check.
+    ``target_python`` is the version the output must run on; what the converter emits
+    needs nothing newer than Python 3.8 (``--target-python 3.14`` t-strings are not
+    emitted yet).  Raises
     :class:`PtlError` when the file cannot be converted.
     """
     directive = GENERATION_DIRECTIVE.search(source)

@@ -141,6 +141,10 @@ NAMES: dict[str, Target] = {
     "quixote.html._q_format": Target("jack_runtime.html._q_format"),
     "quixote.html.use_qpy": Target(None, None, "qpy is not supported; Jack's htmltext is built in"),
     "quixote.html.cleanup_qpy": Target(None, None, "qpy is not supported; Jack's htmltext is built in"),
+    # internals of Quixote's request parser and of qpy, public by accident: no Jack name
+    "quixote.http_request.LineInput": Target(None, None, "Quixote's multipart reader internals; Jack parses bodies with Werkzeug"),
+    "quixote.http_request.MIMEInput": Target(None, None, "Quixote's multipart reader internals; Jack parses bodies with Werkzeug"),
+    "quixote.html.qpy_templateio.qpy_TemplateIO": Target(None, None, "qpy is not supported; use jack_runtime.html.TemplateIO"),
     "quixote.sendmail.SMTP": Target("smtplib.SMTP"),
     "quixote.sendmail.SMTP_SSL": Target("smtplib.SMTP_SSL"),
 }

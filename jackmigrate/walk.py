@@ -58,6 +58,36 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return order
 
 
+_METHODS: dict[type, tuple[list[tuple[bool, str, str]], bool]] = {}
+
+
+def _methods(cls: type) -> tuple[list[tuple[bool, str, str]], bool]:
+    """The (is_leave, node kind, method name) a rule class overrides, and whether it
+    wants whitespace/punctuation nodes; computed once per class."""
+    cached = _METHODS.get(cls)
+    if cached is not None:
+        return cached
+    found: list[tuple[bool, str, str]] = []
+    trivia = False
+    for attr in dir(cls):
+        if attr.startswith("visit_") and attr.count("_") == 1:
+            is_leave, kind = False, attr[6:]
+        elif attr.startswith("leave_") and attr.count("_") == 1:
+            is_leave, kind = True, attr[6:]
+        else:
+            continue
+        node_cls = getattr(cst, kind, None)
+        if not isinstance(node_cls, type):
+            continue
+        # The no-op defaults inherited from CSTTransformer are not dispatched.
+        if getattr(cls, attr) is getattr(cst.CSTTransformer, attr, None):
+            continue
+        found.append((is_leave, kind, attr))
+        trivia = trivia or _is_trivia_class(node_cls)
+    _METHODS[cls] = (found, trivia)
+    return found, trivia
+
+
 Visit = Callable[[cst.CSTNode], Optional[bool]]
 Leave = Callable[[cst.CSTNode, cst.CSTNode], Any]
 NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
@@ -82,22 +112,11 @@ class BatchWalker:
         self.leaves: dict[str, list[tuple[int, Leave]]] = {}
         wants_trivia = False
         for i, rule in enumerate(self.rules):
-            for attr in dir(type(rule)):
-                if attr.startswith("visit_") and attr.count("_") == 1:
-                    table, kind = self.visits, attr[6:]
-                elif attr.startswith("leave_") and attr.count("_") == 1:
-                    table, kind = self.leaves, attr[6:]
-                else:
-                    continue
-                node_cls = getattr(cst, kind, None)
-                if node_cls is None:
-                    continue
-                # Skip the no-op defaults inherited from CSTTransformer.
-                if getattr(type(rule), attr) is getattr(cst.CSTTransformer, attr, None):
-                    continue
+            methods, trivia = _methods(type(rule))
+            wants_trivia = wants_trivia or trivia
+            for is_leave, kind, attr in methods:
+                table = self.leaves if is_leave else self.visits
                 table.setdefault(kind, []).append((i, getattr(rule, attr)))
-                if _is_trivia_class(node_cls):
-                    wants_trivia = True
         self.wants_trivia = wants_trivia
         self.skipping: dict[int, cst.CSTNode] = {}
         self.on_statement_enter = on_statement_enter

@@ -168,6 +168,8 @@ def quixote_call(publisher_factory: Callable[[], Any], method: str = "GET", path
         status = "%03d %s" % (response.status_code, response.reason_phrase)
         headers = response.generate_headers()
         body = b"".join(response.generate_body_chunks())
+        if method.upper() == "HEAD":
+            body = b""  # Quixote's simple_server sends HEAD responses without the body
     finally:
         sys.stdout = saved_stdout
         quixote.directory.WARN_TRAILING_SLASH = saved_warn
@@ -375,8 +377,11 @@ def comparable_headers(headers: Iterable[tuple[str, str]], body: bytes,
     for name, value in headers:
         lower = name.lower()
         if lower == "content-length":
-            assert int(value) == len(body), "Content-Length %s for a %d-byte body" % (
-                value, len(body))
+            if body or value == "0":
+                assert int(value) == len(body), "Content-Length %s for a %d-byte body" % (
+                    value, len(body))
+            else:
+                out.append((name, value))  # HEAD: the GET's length, compared across sides
         elif lower not in skip:
             out.append((name, value))
     return out

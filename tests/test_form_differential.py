@@ -402,3 +402,29 @@ def test_compatibility_form_same_as_quixote() -> None:
             results.append((form.get_action_url(), form.process(), form.get_submit(),
                             str(form.render("/act")), form.cancel_url, form.action_url))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("posted", [None, {"name": "ok", "go": "Go"}, {"cancel": "Cancel"},
+                                    {"name": ""}, {"zzz": "1"}])
+def test_compatibility_handle_same_as_quixote(posted: dict | None) -> None:
+    """handle() as in Quixote, including its bug: the ``action`` attribute set by
+    ``Form.__init__`` shadows ``action()``, so a good submission raises TypeError."""
+    results = []
+    for side in SIDES:
+        method = "GET" if posted is None else "POST"
+        with side(method=method, path="/f", form=posted) as ns:
+            class MyForm(ns.compat.Form):
+                def action(self, submit, values):
+                    return "done %s %r" % (submit, sorted(values.items()))
+
+            form = MyForm()
+            form.add_widget("string", "name", title="Name", required=True)
+            form.add_submit_button("go", "Go")
+            form.add_cancel_button("Cancel", "/back")
+            try:
+                result = ("ok", str(form.handle()))
+            except Exception as exc:
+                result = ("raises", type(exc).__name__)
+            results.append((result, ns.request.response.status_code,
+                            ns.request.response.headers.get("location")))
+    assert results[0] == results[1]

@@ -247,3 +247,18 @@ def test_plain_template_shape() -> None:
     out += 3
     out += htmltext("<b>")
     assert out.getvalue() == "<p>3<b>"
+
+
+@pytest.mark.parametrize("template,use_format", [("%r", False), ("{!r}", True), ("{x!r}", True)])
+def test_repr_of_text_with_apostrophe_keeps_quixotes_delimiters(template, use_format):
+    """Quixote escapes (& < > ") then takes repr(), whose delimiters follow the quotes left;
+    Jack keeps that repr and only escapes its ' afterwards (the documented &#39; fix)."""
+    from quixote.html import htmltext as QuixoteText
+
+    value = "it's <b>"
+    if use_format:
+        ours, theirs = htmltext(template).format(value, x=value), QuixoteText(template).format(value, x=value)
+    else:
+        ours, theirs = htmltext(template) % value, QuixoteText(template) % value
+    assert str(theirs) == "\"it's &lt;b&gt;\""
+    assert str(ours) == str(theirs).replace("'", "&#39;")

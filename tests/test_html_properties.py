@@ -31,8 +31,10 @@ def assert_clean(text: str) -> None:
 
 
 def assert_clean_repr(text: str) -> None:
-    """A repr()/ascii() of escaped text: its own quote delimiters are not from the value."""
-    if len(text) >= 2 and text[0] == text[-1] == "'":
+    """A repr()/ascii() of escaped text: its own quote delimiters are not from the value.
+
+    As in Quixote, repr() picks ``"`` delimiters when the text holds a ``'``."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]
     assert_clean(text)
 
@@ -166,6 +168,26 @@ def test_q_format_and_q_join(value: Any, conversion: int, spec: Any) -> None:
 @given(value=values)
 def test_q_format_repr(value: Any) -> None:
     assert_clean_repr(str(_q_format(value, ord("r"))))
+
+
+@pytest.mark.parametrize("char", list("<>&\"'"))
+def test_text_with_one_kind_of_special_character(char: str) -> None:
+    """Each character alone (another one present could trigger escaping by itself)."""
+    strategy = st.lists(st.sampled_from(["a", " ", "é", char]), min_size=1, max_size=8).map("".join)
+
+    @DETERMINISTIC
+    @given(value=strategy, other=st.sampled_from(["", "b", 3, None, 2.5]))
+    def check(value: str, other: Any) -> None:
+        out = TemplateIO(html=True)
+        out += value
+        out(other)
+        for result in (htmltext("") + value, value + htmltext(""), htmltext("%s|%5s") % (value, other),
+                       htmltext("%s") % value, htmltext("{}|{}").format(value, other),
+                       htmltext("{v}{o}").format(v=value, o=other), htmltext("|").join([value]),
+                       htmlescape(value), _q_format(value, -1, ">3"), out.getvalue()):
+            assert char not in ENTITY.sub("", str(result))
+
+    check()
 
 
 @pytest.mark.parametrize("value", ["'", "\"", "<", ">", "&"])

@@ -62,16 +62,22 @@ def _stub_module(monkeypatch, name: str, ns: dict) -> None:
     monkeypatch.setitem(sys.modules, name, module)
 
 
-def _demo_pair(monkeypatch, name: str) -> tuple[dict, dict]:
+# Quixote's demo as installed (3.8, decorators and F-strings) and as shipped with
+# Quixote 3.0 (bracket templates where every literal is markup; kept in the corpus).
+DEMOS = {"3.8": (QUIXOTE_DEMO, 3), "3.0": (CORPUS / "quixote30_demo", 1)}
+
+
+def _demo_pair(monkeypatch, name: str, version: str = "3.8") -> tuple[dict, dict]:
     """The demo module ``name`` executed by Quixote and converted; the .ptl modules it
     imports are registered from the same world (Quixote's hook is not installed)."""
-    source = (QUIXOTE_DEMO / f"{name}.ptl").read_text()
-    integers = (QUIXOTE_DEMO / "integers.ptl").read_text()
-    extras = (QUIXOTE_DEMO / "extras.ptl").read_text()
+    directory, generation = DEMOS[version]
+    source = (directory / f"{name}.ptl").read_text()
+    integers = (directory / "integers.ptl").read_text()
+    extras = (directory / "extras.ptl").read_text()
 
     _stub_module(monkeypatch, "quixote.demo.integers", run_quixote(integers, 3, "quixote.demo.integers"))
-    _stub_module(monkeypatch, "quixote.demo.extras", run_quixote(extras, 3, "quixote.demo.extras"))
-    quixote_ns = run_quixote(source, 3, f"quixote.demo.{name}")
+    _stub_module(monkeypatch, "quixote.demo.extras", run_quixote(extras, generation, "quixote.demo.extras"))
+    quixote_ns = run_quixote(source, generation, f"quixote.demo.{name}")
 
     _stub_module(monkeypatch, "quixote.demo.integers", run_jack(integers, "quixote.demo.integers")[0])
     _stub_module(monkeypatch, "quixote.demo.extras", run_jack(extras, "quixote.demo.extras")[0])
@@ -83,9 +89,10 @@ def _fake_dump_request(html_module):
     return lambda request=None: html_module.htmltext("<h2>Request</h2><pre>%s</pre>") % '<dumped & "escaped">'
 
 
+@pytest.mark.parametrize("version", sorted(DEMOS))
 @pytest.mark.parametrize("method", ["index", "simple", "dumpreq"])
-def test_demo_root_templates(monkeypatch, capsys, method):
-    quixote_ns, jack_ns = _demo_pair(monkeypatch, "root")
+def test_demo_root_templates(monkeypatch, capsys, method, version):
+    quixote_ns, jack_ns = _demo_pair(monkeypatch, "root", version)
     quixote_ns["dump_request"] = _fake_dump_request(qhtml)
     jack_ns["dump_request"] = _fake_dump_request(jhtml)
     expected = getattr(quixote_ns["RootDirectory"](), method)()
@@ -96,9 +103,9 @@ def test_demo_root_templates(monkeypatch, capsys, method):
         assert "&lt;dumped &amp; &quot;escaped&quot;&gt;" in str(got)
 
 
-@pytest.mark.parametrize("method", ["_q_index", "bundle"])
-def test_demo_extras_templates(monkeypatch, method):
-    quixote_ns, jack_ns = _demo_pair(monkeypatch, "extras")
+@pytest.mark.parametrize("method, version", [("_q_index", "3.8"), ("bundle", "3.8"), ("_q_index", "3.0")])
+def test_demo_extras_templates(monkeypatch, method, version):
+    quixote_ns, jack_ns = _demo_pair(monkeypatch, "extras", version)
     expected = getattr(quixote_ns["ExtraDirectory"](), method)()
     got = getattr(jack_ns["ExtraDirectory"](), method)()
     assert equivalent(expected, got), (expected, got)
@@ -177,9 +184,10 @@ def _fake_forms(html_module, submitted: bool):
     return {"Form": Form, "FileWidget": FileWidget, "dump_request": _fake_dump_request(html_module), **names}
 
 
+@pytest.mark.parametrize("version", sorted(DEMOS))
 @pytest.mark.parametrize("submitted", [False, True])
-def test_demo_forms_templates(monkeypatch, submitted):
-    quixote_ns, jack_ns = _demo_pair(monkeypatch, "forms")
+def test_demo_forms_templates(monkeypatch, submitted, version):
+    quixote_ns, jack_ns = _demo_pair(monkeypatch, "forms", version)
     quixote_ns.update(_fake_forms(qhtml, submitted))
     jack_ns.update(_fake_forms(jhtml, submitted))
     quixote_ns["time"] = jack_ns["time"] = types.SimpleNamespace(time=lambda: 1234.5)
@@ -188,3 +196,28 @@ def test_demo_forms_templates(monkeypatch, submitted):
     if submitted:
         # repr() of a hostile value is escaped, as Quixote escaped it
         assert "&lt;name &amp; " in str(got) and "<name" not in str(got)
+
+
+# --- Quixote's own PTL tests (quixote/ptl/test/test_ptl.py), run on the converted code --
+
+QUIXOTE_PTL_TESTS = {
+    "html": ['@ptl_html', 'def f(a):', '    F"&"', '    a',
+             'assert type(f(1)) == htmltext', 'assert f("") == "&"', 'assert f("&") == "&&amp;"',
+             'assert f(htmltext("&")) == "&&"'],
+    "plain": ['@ptl_plain', 'def f(a):', '    "&"', '    a',
+              'assert type(f(1)) == str', 'assert f("") == "&"', 'assert f("&") == "&&"',
+              'assert f(htmltext("&")) == "&&"', 'assert type(f(htmltext("&"))) == str'],
+    "fstring": ['@ptl_html', 'def f(a):', '    F"x{a}"',
+                'assert type(f(1)) == htmltext', 'assert f("&") == "x&amp;"', 'assert f(htmltext("&")) == "x&"'],
+    "fstring_suffix": ['@ptl_html', 'def f(a):', '    F"{a}<br />"', 'assert f("foo") == "foo<br />"'],
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUIXOTE_PTL_TESTS))
+def test_quixotes_own_ptl_tests_pass_on_converted_code(name):
+    source = "\n".join(
+        ["from quixote.html import htmltext", "from quixote.ptl import ptl_plain, ptl_html", *QUIXOTE_PTL_TESTS[name]]
+    )
+    run_quixote(source, 3)  # the asserts hold on Quixote
+    ns, result = run_jack(source)  # and on the converted module, with Jack's htmltext
+    assert ns["htmltext"] is jhtml.htmltext and "from jack_runtime.html import htmltext" in result.code

@@ -131,6 +131,7 @@ def test_concurrent_requests_keep_every_write(serve, tmp_path, kind):
     assert page == quixote_hits() == "hits=%d" % (N + 1)
     from jack_runtime.session import _LOCKS
 
+    gc.collect()
     assert _LOCKS == {}                 # every lock released
 
 

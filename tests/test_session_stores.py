@@ -524,3 +524,37 @@ def test_application_made_ids_keep_working(make_id):
     c = client(Manager(session_store=MemoryStore()))
     c.call("GET", "/login")
     assert body(c.call("GET", "/")) == "user=bob tokens=0"
+
+
+def _age_stored_session(store, session_id, seconds):
+    session = store.load_session(session_id)
+    session._access_time -= seconds
+    store.save(session_id, store.dumps(session))
+    return session._access_time
+
+
+def test_access_time_alone_is_saved_only_when_it_moved_enough():
+    store = SpyStore()
+    manager = BaseSessionManager(session_store=store)
+    c = client(manager)
+    c.call("GET", "/login")
+    session_id = c.cookies["QX_session"]
+    stored = _age_stored_session(store, session_id, 10)   # seen 10 s ago: only the time moves
+    store.saves = 0
+    c.call("GET", "/noop")
+    assert store.saves == 0
+    assert store.load_session(session_id)._access_time == stored
+    stored = _age_stored_session(store, session_id, 120)  # 2 minutes: worth a write
+    store.saves = 0
+    c.call("GET", "/noop")
+    assert store.saves == 1
+    assert store.load_session(session_id)._access_time > stored + 100
+    _age_stored_session(store, session_id, 10)            # time moved a little, and a token
+    store.saves = 0
+    c.call("GET", "/token")
+    assert store.saves == 1
+    manager.ACCESS_TIME_SAVE_INTERVAL = 0                 # every change, like a live object
+    _age_stored_session(store, session_id, 10)
+    store.saves = 0
+    c.call("GET", "/noop")
+    assert store.saves == 1

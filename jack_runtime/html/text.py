@@ -166,9 +166,11 @@ class htmltext:
             for a in args:
                 t = type(a)
                 if t is str:
-                    if "&" in a or "<" in a or ">" in a or '"' in a or "'" in a:
+                    if "'" in a:
+                        a = _escape_arg(a)  # keeps Quixote's repr() for %r / !r
+                    elif "&" in a or "<" in a or ">" in a or '"' in a:
                         a = (a.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                             .replace('"', "&quot;").replace("'", "&#39;"))
+                             .replace('"', "&quot;"))
                 elif t is htmltext:
                     a = a.s
                 elif t is not int and t is not float:
@@ -196,9 +198,11 @@ class htmltext:
             for a in args:
                 t = type(a)
                 if t is str:
-                    if "&" in a or "<" in a or ">" in a or '"' in a or "'" in a:
+                    if "'" in a:
+                        a = _escape_arg(a)  # keeps Quixote's repr() for %r / !r
+                    elif "&" in a or "<" in a or ">" in a or '"' in a:
                         a = (a.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                             .replace('"', "&quot;").replace("'", "&#39;"))
+                             .replace('"', "&quot;"))
                 elif t is htmltext:
                     a = a.s
                 elif t is not int and t is not float:
@@ -210,10 +214,11 @@ class htmltext:
             for k, a in kwargs.items():
                 t = type(a)
                 if t is str:
-                    if "&" in a or "<" in a or ">" in a or '"' in a or "'" in a:
+                    if "'" in a:
+                        kwargs[k] = _escape_arg(a)  # keeps Quixote's repr() for !r
+                    elif "&" in a or "<" in a or ">" in a or '"' in a:
                         kwargs[k] = (a.replace("&", "&amp;").replace("<", "&lt;")
-                                     .replace(">", "&gt;").replace('"', "&quot;")
-                                     .replace("'", "&#39;"))
+                                     .replace(">", "&gt;").replace('"', "&quot;"))
                 elif t is htmltext:
                     kwargs[k] = a.s
                 elif t is not int and t is not float:
@@ -313,11 +318,34 @@ class _QuoteWrapper:
         return _wraparg(self.value[key])
 
 
+class _EscapedWithApostrophe(str):
+    """An escaped str argument that contained ``'``: its ``repr()`` is Quixote's.
+
+    Quixote escapes a text argument (``& < > "``) and ``%r``/``{!r}`` then take the repr of
+    that, whose delimiters depend on the quotes left in it. Jack also escapes ``'``, which
+    would make repr() choose other delimiters; this keeps Quixote's repr and escapes its
+    ``'`` afterwards, so the output differs from Quixote's only by the documented ``&#39;``.
+    """
+
+    def __repr__(self) -> str:
+        quixote_escaped = (self.original.replace("&", "&amp;").replace("<", "&lt;")
+                           .replace(">", "&gt;").replace('"', "&quot;"))
+        return repr(quixote_escaped).replace("'", "&#39;")
+
+
+def _escape_arg(arg: str) -> str:
+    escaped = _escape(arg)
+    if "'" in arg:
+        escaped = _EscapedWithApostrophe(escaped)
+        escaped.original = arg
+    return escaped
+
+
 def _wraparg(arg: Any) -> Any:
     """Prepare one ``%``/format argument: escape text, keep markup and numbers."""
     t = type(arg)
     if t is str:
-        return _escape(arg)
+        return _escape_arg(arg) if "'" in arg else _escape(arg)
     if t is htmltext:
         return arg.s
     if t is int or t is float:
@@ -476,6 +504,10 @@ def htmlescape(s: Any) -> htmltext:
         return h
     if t is htmltext or isinstance(s, htmltext):
         return s
+    if t is int or t is float:
+        h = _object_new(htmltext)
+        h.s = str(s)
+        return h
     html = getattr(s, "__html__", None)
     if html is not None:
         return _new(str(html()))
@@ -510,6 +542,9 @@ class TemplateIO:
                 other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                          .replace('"', "&quot;").replace("'", "&#39;"))
             self.data.append(other)
+        elif t is int or t is float:
+            # Digits, sign, '.', 'e', 'inf', 'nan': nothing to escape.
+            self.data.append(str(other))
         elif other is not None:
             self.data.append(self._text(other))
         return self
@@ -524,6 +559,8 @@ class TemplateIO:
                 other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                          .replace('"', "&quot;").replace("'", "&#39;"))
             self.data.append(other)
+        elif t is int or t is float:
+            self.data.append(str(other))
         elif other is not None:
             self.data.append(self._text(other))
 

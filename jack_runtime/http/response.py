@@ -116,7 +116,9 @@ _HOP_BY_HOP = frozenset([
     "te", "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection",
 ])
 
-_BAD_HEADER_CHARS = re.compile(r"[\r\n\x00]")
+# C0 controls but HTAB, and DEL, are not allowed in a field value (RFC 9110 5.5): CR/LF
+# would split the header, the others gunicorn answers with a 500 of its own.
+_BAD_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 # Quixote emits header names with str.title(); caching saves a call per header.
@@ -144,11 +146,18 @@ def _log_dropped(name: str, value: str) -> None:
 
 def _check_header_value(what: str, value: Any) -> None:
     text = value if type(value) is str else str(value)
-    if "\n" in text or "\r" in text or "\x00" in text:
+    if not text.isprintable() and _BAD_HEADER_CHARS.search(text):
         raise InvalidHeaderValueError(
-            public_msg="%s contains a line break or NUL character" % what,
+            public_msg="%s contains a line break or control character" % what,
             private_msg="refused value %r" % (text,),
         )
+
+
+def _utf8_as_latin1(value: str) -> str:
+    """A non-ASCII header value as WSGI wants it (a latin-1 str of the bytes to send): its
+    UTF-8 bytes, which is what Quixote's own server wrote. A str left outside latin-1 is a
+    500 in every WSGI server."""
+    return value.encode("utf-8", "replace").decode("latin-1")
 
 
 def _lowu32(i: int) -> int:
@@ -458,6 +467,8 @@ class HTTPResponse:
                 if not value.isprintable() and _BAD_HEADER_CHARS.search(value):
                     _log_dropped(name, value)
                     continue
+                if not value.isascii():
+                    value = _utf8_as_latin1(value)
                 out.append((_title(name), value))
         cache = self.cache
         if cache is not None and not ("expires" in headers or "cache-control" in headers):
@@ -487,7 +498,7 @@ class HTTPResponse:
         if self.cookies:
             for name, value in self._gen_cookie_headers():
                 if value.isprintable() or not _BAD_HEADER_CHARS.search(value):
-                    out.append((name, value))
+                    out.append((name, value if value.isascii() else _utf8_as_latin1(value)))
                 else:
                     _log_dropped(name, value)
         return out

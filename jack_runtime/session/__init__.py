@@ -14,8 +14,15 @@ Two kinds of manager, as in Quixote:
   ``jack_runtime.session.store`` has ``MemoryStore``, ``SqliteStore`` (the embedded default
   for persistence) and ``RedisStore``. Sessions are loaded at the start of a request and saved
   at the end, so Jack adds what Quixote's live objects gave for free: a session is saved when
-  its pickle changed (not only when ``is_dirty()`` says so), and requests of one session are
-  serialised within a process so that concurrent requests do not lose each other's writes.
+  its pickle changed, not only when ``is_dirty()`` says so (a change of the access time alone
+  is saved once it moved by ``ACCESS_TIME_SAVE_INTERVAL`` seconds). A store that cannot be
+  reached is a 503 (``SessionStoreUnavailable``); a stored session that cannot be unpickled
+  is logged and replaced by a fresh one.
+
+Under a threaded server (``wsgi.multithread``) the requests of one session are serialised
+within the process, for both kinds of manager, so concurrent requests keep each other's
+writes as they would on Quixote, which served them one after the other. Between processes a
+store-based session is last-writer-wins for requests of the same session that overlap.
 
 Deliberate differences from Quixote (documented and tested):
 

@@ -206,8 +206,8 @@ class MemoryStore(PickleStore):
         return len(dead)
 
 
-# No index on atime: it would double the pages every save writes (measured 27 us instead of
-# 15 us per save); the expiry sweep scans the table once per expire_interval instead.
+# No index on atime: it would double the pages every save writes (measured here: 27 us instead
+# of 15 us per save); the expiry sweep scans the table once per expire_interval instead.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jack_sessions (
     id TEXT PRIMARY KEY,
@@ -260,10 +260,10 @@ class SqliteStore(PickleStore):
         if conn is not None and local.pid == os.getpid():
             return conn
         # A connection inherited through fork() must not be used (nor closed) in the child.
+        # ``timeout`` is sqlite's busy timeout; autocommit: every statement is a transaction.
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
                                check_same_thread=False)
         try:
-            conn.execute("PRAGMA busy_timeout = %d" % int(self.timeout * 1000))
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 log.warning("session store %s: journal_mode is %s, not WAL", self.path, mode)

@@ -23,6 +23,7 @@ __all__ = [
     "ClassTable",
     "PyRule",
     "header_todos",
+    "uses_quixote_or_jack",
     "call_name",
     "comment_lines",
     "docstring_free",
@@ -63,6 +64,12 @@ def _index_is_subclass(index: object, dotted: str, roots: frozenset[str]) -> boo
     if fn is None:
         return False
     return bool(set(fn(dotted)) & roots)
+
+
+def uses_quixote_or_jack(bindings: dict[str, str]) -> bool:
+    """Whether a file imports anything from Quixote or Jack (guards rules keyed on names
+    like create_publisher or is_thread_safe against unrelated code)."""
+    return any(v == "quixote" or v.startswith(("quixote.", "jack_runtime")) for v in bindings.values())
 
 
 def index_modules(index: object) -> frozenset[str]:

@@ -17,6 +17,7 @@ from jackmigrate.rules._common import (
     jack_equivalents,
     module_level_names,
     self_attrs,
+    uses_quixote_or_jack,
 )
 from jackmigrate.rules.base import NEEDS_REVIEW, Example
 
@@ -38,6 +39,7 @@ _SLOT_CALL_ATTRS = frozenset(
     {"get_ident", "current_thread", "currentThread", "getcurrent", "get_native_id", "get", "pop",
      "setdefault", "__delitem__", "__setitem__", "__getitem__", *_REQUEST_SLOT_METHODS}
 )
+_TOKEN = "_jack_context_token"
 _SLOT_STORE_FACTORIES = ("local", "dict", "Dict", "defaultdict", "WeakKeyDictionary", "WeakValueDictionary")
 
 REMOVED_COMMENT = (
@@ -305,6 +307,28 @@ class PublisherToApp(PyRule):
             ),
         ),
         Example(
+            title="a subclass of a project Publisher subclass defined in another module",
+            path="site/pub.py",
+            modules=(("site/base.py", "from quixote.publish import Publisher\nclass BasePublisher(Publisher):\n    pass\n"),),
+            before=(
+                "from site.base import BasePublisher\n"
+                "\n"
+                "class SitePublisher(BasePublisher):\n"
+                "    is_thread_safe = True\n"
+                "\n"
+                "    def filter_output(self, request, output):\n"
+                "        return output\n"
+            ),
+            after=(
+                "from site.base import BasePublisher\n"
+                "\n"
+                "class SitePublisher(BasePublisher):\n"
+                "\n"
+                "    def filter_output(self, request, output):\n"
+                "        return output\n"
+            ),
+        ),
+        Example(
             title="no change: already migrated",
             before=(
                 "from jack_runtime.app import App\n"
@@ -325,6 +349,8 @@ class PublisherToApp(PyRule):
         self.app_name = "App"
         self.need_app: set[str] = set()  # local names App must be imported as
         self.remove_from: set[str] = set()  # modules "from M import Publisher" to drop
+        self.framework = False  # the file imports Quixote or Jack
+        self.function_stack: list[bool] = []  # per def: is it a binding process_request
         self.class_stack: list[bool] = []
         self.bases_stack: list[list[cst.BaseExpression]] = []
         self.has_init: dict[str, bool] = {}
@@ -332,6 +358,7 @@ class PublisherToApp(PyRule):
     # ---- setup ----
     def visit_Module(self, node: cst.Module) -> None:
         self.table = ClassTable(node)
+        self.framework = uses_quixote_or_jack(self.ctx.bindings)
         taken = module_level_names(node)
         b = self.ctx.bindings
         self.app_name = free_name(taken, b, "App", APP, "JackApp")
@@ -361,6 +388,12 @@ class PublisherToApp(PyRule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.not_uses.add(id(node.name))
+        # A process_request override that does not call the base one is where the request
+        # gets bound: its _set_request/_clear_request become the context's bind/unbind.
+        binds = False
+        if self.class_stack and self.class_stack[-1] and node.name.value == "process_request":
+            binds = not any(call_name(c).endswith(".process_request") for c in iter_calls(node.body))
+        self.function_stack.append(binds)
 
     def visit_Param(self, node: cst.Param) -> None:
         self.not_uses.add(id(node.name))
@@ -453,6 +486,7 @@ class PublisherToApp(PyRule):
         return updated_node.with_changes(body=updated_node.body.with_changes(body=new_body))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        self.function_stack.pop()
         if self.class_stack and self.class_stack[-1] and original_node.name.value in _REQUEST_SLOT_METHODS and (
             not is_request_slot_override(original_node)
         ):
@@ -464,8 +498,10 @@ class PublisherToApp(PyRule):
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
         keep = []
+        replaced = False
+        framework = self.framework
         for small, orig in zip(updated_node.body, original_node.body):
-            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+            if framework and isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
                 small.targets[0].target, cst.Attribute
             ) and small.targets[0].target.attr.value == "is_thread_safe":
                 self.rewritten(orig, "is_thread_safe assignment removed: a Jack App is always thread-safe")
@@ -476,16 +512,40 @@ class PublisherToApp(PyRule):
                 name = call_name(small.value)
                 last = name.rpartition(".")[2]
                 if last in ("_set_request", "_clear_request") and name.count(".") >= 1:
+                    if self.function_stack and self.function_stack[-1]:
+                        keep.append(self._bind_statement(small, last))
+                        replaced = True
+                        self.rewritten(orig, f"{last}() -> jack_runtime.context."
+                                             f"{'bind' if last == '_set_request' else 'unbind'}: this "
+                                             "process_request is where the request becomes current")
+                        continue
                     self.rewritten(orig, f"{last}() call removed: Jack binds the request to the "
                                          "context itself")
                     continue
             keep.append(small)
-        if len(keep) == len(updated_node.body):
+        if len(keep) == len(updated_node.body) and not replaced:
             return updated_node
         if not keep:
             return cst.RemoveFromParent()
         keep[-1] = keep[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(body=keep)
+
+    def _bind_statement(self, small: cst.Expr, which: str) -> cst.BaseSmallStatement:
+        self.add_import("jack_runtime.context")
+        context = cst.Attribute(value=cst.Name("jack_runtime"), attr=cst.Name("context"))
+        call = small.value
+        assert isinstance(call, cst.Call)
+        if which == "_set_request":
+            args = [a for a in call.args if not (isinstance(a.value, cst.Name) and a.value.value == "self")]
+            request = args[-1].value if args else cst.Name("request")
+            return cst.Assign(
+                targets=[cst.AssignTarget(target=cst.Name(_TOKEN))],
+                value=cst.Call(func=cst.Attribute(value=context, attr=cst.Name("bind")),
+                               args=[cst.Arg(cst.Name("self"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                                     cst.Arg(request)]),
+            )
+        return cst.Expr(cst.Call(func=cst.Attribute(value=context, attr=cst.Name("unbind")),
+                                 args=[cst.Arg(cst.Name(_TOKEN))]))
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
         if not updated_node.body:

@@ -7,7 +7,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from jackmigrate import targets
-from jackmigrate.imports import dotted, dotted_expr
+from jackmigrate.imports import dotted, dotted_expr, drop_empty_lines
 from jackmigrate.rules.base import Bucket, Example, Rule, SAFE
 
 _JACK_ROOT = "jack_runtime"
@@ -487,6 +487,7 @@ class _ImportRewriter(cst.CSTTransformer):
         super().__init__()
         self.rule = rule
         self.plain_done: list[bool] = [False]
+        self.dropped: set[int] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, cst.IndentedBlock) or isinstance(node, cst.Module):
@@ -497,6 +498,12 @@ class _ImportRewriter(cst.CSTTransformer):
     def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
         if isinstance(original_node, (cst.IndentedBlock, cst.Module)):
             self.plain_done.pop()
+            body = drop_empty_lines(updated_node.body, self.dropped)
+            if len(body) != len(updated_node.body):
+                if not body and isinstance(updated_node, cst.IndentedBlock):
+                    body = [cst.SimpleStatementLine(body=[cst.Pass()])]
+                return updated_node.with_changes(body=body)
+            return updated_node
         if isinstance(updated_node, cst.SimpleStatementLine):
             return self._line(updated_node)
         return updated_node
@@ -521,7 +528,11 @@ class _ImportRewriter(cst.CSTTransformer):
         if not changed:
             return line
         if not new_body:
-            return cst.RemoveFromParent()
+            # libcst would drop an empty line with its comments; the block drops this
+            # placeholder and keeps them.
+            placeholder = line.with_changes(body=[cst.Pass()])
+            self.dropped.add(id(placeholder))
+            return placeholder
         if len(line.body) == 1:
             # One statement per line, as written: the first keeps the comments around it.
             lines = []

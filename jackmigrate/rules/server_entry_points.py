@@ -15,6 +15,7 @@ from jackmigrate.rules._common import (
     index_modules,
     module_level_names,
     string_value,
+    uses_quixote_or_jack,
 )
 from jackmigrate.rules.base import NEEDS_REVIEW, Example
 
@@ -209,17 +210,23 @@ class ServerEntryPoints(PyRule):
         self.factory_modules: frozenset[str] = frozenset()
         self.lonely: set[int] = set()  # get_wsgi_app() statements with no factory call before
         self.inplace: dict[str, str] = {}  # server module -> local name of its run, all converted
+        self.name_calls: set[int] = set()  # converted calls still calling the imported name
+        self.requalify = False
 
     # ---- setup ----
     def visit_Module(self, node: cst.Module) -> None:
         defined = module_level_names(node)
         has_def = any(isinstance(s, cst.FunctionDef) and s.name.value == OLD_FACTORY for s in node.body)
-        self.rename_local_factory = has_def and NEW_FACTORY not in defined
+        # a create_publisher in a file that imports neither Quixote nor Jack is someone else's
+        self.rename_local_factory = has_def and NEW_FACTORY not in defined and uses_quixote_or_jack(
+            self.ctx.bindings)
         index = self.ctx.index
         mods = set()
         for ep in getattr(index, "entry_points", ()) or ():
             if ep.kind == "publisher-factory" and ep.name == OLD_FACTORY:
-                mods.add(index.module_name_for(ep.path))  # type: ignore[union-attr]
+                mod = index.module_name_for(ep.path)  # type: ignore[union-attr]
+                if uses_quixote_or_jack(getattr(index, "bindings", {}).get(mod, {})):
+                    mods.add(mod)
         self.factory_modules = frozenset(mods & index_modules(index)) if index is not None else frozenset()
         self._scan_block(node.body)
         counter = _NameCounter(self.ctx.bindings)
@@ -398,6 +405,7 @@ class ServerEntryPoints(PyRule):
             local = func.value
             self.remove.add((self.ctx.bindings[local].rpartition(".")[0], "run"))
             self.jack_run_local = local
+            self.name_calls.add(id(call))
         else:
             call = call.with_changes(func=cst.Attribute(
                 value=cst.Attribute(value=cst.Name("jack_runtime"), attr=cst.Name("serve")), attr=cst.Name("run")))
@@ -419,7 +427,11 @@ class ServerEntryPoints(PyRule):
         for mod, name in sorted(self.remove):
             local = self._local_for(mod, name)
             if local is not None and self.name_uses.get(local, 0) > self.converted.get(local, 0):
-                continue  # some use is left: keep the import
+                # some use is left, so the name keeps meaning Quixote's: the converted calls
+                # call jack_runtime.serve.run by its full name (transform_module)
+                if name == "run" and local == self.jack_run_local:
+                    self.requalify = True
+                continue
             if name == "run" and local is not None and local == self.jack_run_local and mod != CGI_RUN.rpartition(".")[0]:
                 # switched in place by transform_module (keeps the import where it was,
                 # e.g. inside the __main__ block, so importing the module stays cheap)
@@ -429,6 +441,9 @@ class ServerEntryPoints(PyRule):
         return updated_node
 
     def transform_module(self, module: cst.Module) -> cst.Module:
+        if self.requalify and self.name_calls:
+            module = module.visit(_Requalify(self.name_calls))
+            self.add_import("jack_runtime.serve")
         if not self.inplace:
             return module
         switcher = _RunImportSwitcher(self.inplace)
@@ -536,6 +551,20 @@ class ServerEntryPoints(PyRule):
 
 def _replace_node(tree: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode):  # type: ignore[no-untyped-def]
     return tree.deep_replace(old, new)
+
+
+class _Requalify(cst.CSTTransformer):
+    """Converted server calls -> ``jack_runtime.serve.run(...)`` by full name."""
+
+    def __init__(self, ids: set[int]) -> None:
+        super().__init__()
+        self.ids = ids
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        if id(original_node) not in self.ids:
+            return updated_node
+        return updated_node.with_changes(func=cst.Attribute(
+            value=cst.Attribute(value=cst.Name("jack_runtime"), attr=cst.Name("serve")), attr=cst.Name("run")))
 
 
 class _RunImportSwitcher(cst.CSTTransformer):

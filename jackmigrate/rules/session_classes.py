@@ -144,7 +144,9 @@ class SessionClasses(PyRule):
     def _check_mapping(self, call: cst.Call) -> None:
         positional = [a for a in call.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
-        has_class = len(positional) >= 1 or "session_class" in keywords
+        cls = positional[0] if positional else keywords.get("session_class")
+        # session_class=None is the stock Session
+        has_class = cls is not None and not (isinstance(cls.value, cst.Name) and cls.value.value == "None")
         has_mapping = len(positional) >= 2 or "session_mapping" in keywords
         if has_mapping and not has_class:
             self.shim(call, "a persistent session mapping with the stock Session class: sessions stored by "
