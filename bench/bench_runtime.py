@@ -67,7 +67,14 @@ def hello() -> Page:
 
 
 # More pages (e.g. the 100-row htmltext table) go here.
-PAGES: dict[str, Callable[[], Page]] = {"hello": hello}
+def table() -> Page:
+    # the 100-row table page of bench_html.py, served as a whole request
+    from bench_html import table_page
+
+    return table_page()
+
+
+PAGES: dict[str, Callable[[], Page]] = {"hello": hello, "table": table}
 
 
 # -- harness ---------------------------------------------------------------------------------
@@ -179,8 +186,11 @@ def bench_page(name: str, page: Page, number: int, repeat: int,
     for label, us in results.items():
         print("%-56s %10.2f %9.2f %11.2f" % (label, us, us / raw_us, us / quixote_us))
     jack_us = results["Jack App (WSGI)"]
-    verdict = "met" if jack_us <= quixote_us / 2 else "NOT met"
-    print("goal (Jack <= 0.5 x Quixote): %s (Jack/Quixote = %.2f)" % (verdict, jack_us / quixote_us))
+    if name == "hello":  # the framework's own cost: the goal is set on this page
+        verdict = "met" if jack_us <= quixote_us / 2 else "NOT met"
+        print("goal (Jack <= 0.5 x Quixote): %s (Jack/Quixote = %.2f)" % (verdict, jack_us / quixote_us))
+    else:
+        print("Jack/Quixote = %.2f (page rendering dominates: see bench_html.py)" % (jack_us / quixote_us))
 
     if profile:
         import cProfile
@@ -204,7 +214,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print("Python %s" % sys.version.split()[0])
     for name in args.page or list(PAGES):
-        bench_page(name, PAGES[name](), args.number, args.repeat, args.profile)
+        # a page that renders 100 rows costs ~50x a hello: fewer calls give the same precision
+        number = args.number if name == "hello" else max(1, args.number // 50)
+        bench_page(name, PAGES[name](), number, args.repeat, args.profile)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ difference to the no-session baseline is what the session machinery adds:
   baseline        App with the default NullSessionManager
   no cookie       BaseSessionManager(SqliteStore): a visitor without a session (nothing read,
                   nothing stored)
-  sqlite read     a logged-in session: loaded, unpickled, compared, not written
+  sqlite read     a logged-in session: loaded, unpickled, compared, not written (also what
+                  a user browsing costs: the access time alone is saved once a minute)
   sqlite r+w      a logged-in session changed by every request: loaded and written back
                   (wsgi.multithread false, as under gunicorn sync workers)
   ... threaded    the same with wsgi.multithread true (waitress, gthread): requests of one
@@ -140,9 +141,10 @@ def main() -> None:
     for name, *_ in cases[1:]:
         print("  %-21s %7.2f us  added %6.2f us  (%.2fx baseline)"
               % (name, best[name], best[name] - base, best[name] / base))
-    added = best["sqlite r+w"] - base
-    print("goal: a session read and written in sqlite adds <= %.0f us per request: %s "
-          "(%.2f us)" % (GOAL_US, "met" if added <= GOAL_US else "NOT met", added))
+    for label, name in (("read and written", "sqlite r+w"), ("read only", "sqlite read")):
+        added = best[name] - base
+        print("goal: a session %s in sqlite adds <= %.0f us per request: %s (%.2f us)"
+              % (label, GOAL_US, "met" if added <= GOAL_US else "NOT met", added))
 
 
 if __name__ == "__main__":

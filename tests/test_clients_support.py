@@ -8,6 +8,7 @@ can import it; the waitress server imports the same file in-process.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib.util
 import os
 import re
@@ -124,6 +125,7 @@ def make_app_dir(root: Path) -> Path:
     (static / "sub").mkdir(parents=True)
     (static / "a.txt").write_bytes(b"hello static\n")
     (static / "sub" / "b.txt").write_bytes(b"bee\n")
+    (static / "notes.txt.gz").write_bytes(gzip.compress(b"compressed notes\n", mtime=0))
     (root / "secret.txt").write_bytes(b"TOP SECRET\n")
     os.symlink(root / "secret.txt", static / "link.txt")
     return root

@@ -10,7 +10,7 @@ import pytest
 import harness
 
 
-def make_root(q, session_module):
+def make_root(q):
     class Root(q.Directory):
         _q_exports = ["csrf", "check", "tokens", "whoami", "setuser", "info", "keys",
                       "cookie", "expire"]
@@ -63,16 +63,13 @@ def make_root(q, session_module):
 
 @pytest.fixture
 def pair():
-    import quixote.session
     from quixote.session import SessionManager as QSessionManager
     from jack_runtime import App
-    import jack_runtime.session
     from jack_runtime.session import SessionManager
 
     quixote = harness.QuixoteSession(lambda: harness.quixote_publisher(
-        make_root(harness.quixote_flavour(), quixote.session),
-        session_manager=QSessionManager()))
-    jack = harness.JackSession(App(make_root(harness.jack_flavour(), jack_runtime.session),
+        make_root(harness.quixote_flavour()), session_manager=QSessionManager()))
+    jack = harness.JackSession(App(make_root(harness.jack_flavour()),
                                    session_manager=SessionManager(),
                                    session_cookie_samesite=None))
 

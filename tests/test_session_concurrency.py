@@ -31,11 +31,7 @@ class HitSession(Session):
     is_dirty = has_info
 
 
-def make_root(get_session):
-    from quixote.directory import Directory as QDirectory
-
-    base = Directory if get_session.__module__.startswith("jack") else QDirectory
-
+def make_root(base, get_session):
     class Root(base):
         _q_exports = ["", "hit"]
 
@@ -82,18 +78,20 @@ def _get(url, cookie=None):
 def quixote_hits():
     """What Quixote keeps: the same requests, served one by one."""
     import quixote
-    from quixote.session import SessionManager as QSessionManager
+    from quixote.directory import Directory as QDirectory
+    from quixote.session import Session as QSession, SessionManager as QSessionManager
 
-    class QHitSession(quixote.session.Session):
+    class QHitSession(QSession):
         def __init__(self, id):
-            quixote.session.Session.__init__(self, id)
+            QSession.__init__(self, id)
             self.hits = 0
 
         def has_info(self):
-            return self.hits > 0 or quixote.session.Session.has_info(self)
+            return self.hits > 0 or QSession.has_info(self)
 
     client = harness.QuixoteSession(lambda: harness.quixote_publisher(
-        make_root(quixote.get_session), session_manager=QSessionManager(QHitSession)))
+        make_root(QDirectory, quixote.get_session),
+        session_manager=QSessionManager(QHitSession)))
     client.call("GET", "/hit")
     for _ in range(N):
         client.call("GET", "/hit")
@@ -102,15 +100,13 @@ def quixote_hits():
 
 @pytest.mark.parametrize("kind", ["dict", "memory", "sqlite"])
 def test_concurrent_requests_keep_every_write(serve, tmp_path, kind):
-    import quixote.session  # noqa: F401
-
     if kind == "dict":
         manager = SessionManager(HitSession)
     elif kind == "memory":
         manager = BaseSessionManager(HitSession, MemoryStore())
     else:
         manager = BaseSessionManager(HitSession, SqliteStore(tmp_path / "s.db"))
-    url = serve(App(make_root(get_session), session_manager=manager))
+    url = serve(App(make_root(Directory, get_session), session_manager=manager))
     _, set_cookie = _get(url + "/hit")
     cookie = set_cookie[0].split(";")[0]
     errors = []
@@ -142,7 +138,7 @@ def test_unfinished_request_releases_its_session_lock(tmp_path):
 
     manager = BaseSessionManager(HitSession, MemoryStore())
     manager.SESSION_LOCK_TIMEOUT = 5
-    client = harness.JackSession(App(make_root(get_session), session_manager=manager))
+    client = harness.JackSession(App(make_root(Directory, get_session), session_manager=manager))
     threaded = {"wsgi.multithread": True}
     client.call("GET", "/hit", extra=threaded)
     seen = []
@@ -166,7 +162,7 @@ def test_sync_workers_take_no_lock():
     """wsgi.multithread false (a gunicorn sync worker): one request at a time per process,
     so no lock is taken (and none is paid for)."""
     manager = BaseSessionManager(HitSession, MemoryStore())
-    client = harness.JackSession(App(make_root(get_session), session_manager=manager))
+    client = harness.JackSession(App(make_root(Directory, get_session), session_manager=manager))
     client.call("GET", "/hit")
     seen = []
     real_acquire = BaseSessionManager._acquire

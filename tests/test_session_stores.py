@@ -16,7 +16,7 @@ import pytest
 import harness
 from test_session_support import free_port, redis_server
 
-from jack_runtime import App, get_session, get_session_manager
+from jack_runtime import App, get_session
 from jack_runtime.directory import Directory
 from jack_runtime.errors import PublishError
 from jack_runtime.session import (BaseSessionManager, MemoryStore, RedisStore, Session,
@@ -250,7 +250,6 @@ class _MappingUnpickler(pickle.Unpickler):
 def test_jack_session_has_quixote_attribute_names():
     from quixote.session import Session as QSession
 
-    with_request = harness.jack_flavour()  # noqa: F841 (imports Jack)
     session = Session("x" * 22)
     assert set(vars(session)) == {"id", "user", "_remote_address", "_creation_time",
                                   "_access_time", "_form_tokens", "_csrf_token"}

@@ -7,9 +7,10 @@ import shutil
 import socket
 import subprocess
 import time
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -299,6 +299,9 @@ class HTTPResponse:
         """Set the body: bytes as they are, a :class:`Stream` streamed, anything else
         (str, htmltext, numbers, None) through ``str()`` and encoded with the charset.
         With ``compress``, gzip it unless the type is already compressed."""
+        if compress and "content-encoding" in self.headers:
+            # already encoded (a StaticFile for "x.gz" says gzip): Quixote gzipped it twice
+            compress = False
         if type(body) is str:  # the common case, without the isinstance chain
             body = body.encode(self.charset or 'iso-8859-1')
             if compress and self.content_type not in _GZIP_EXCLUDE:

@@ -43,7 +43,7 @@ _TOKEN = "_jack_context_token"
 _SLOT_STORE_FACTORIES = ("local", "dict", "Dict", "defaultdict", "WeakKeyDictionary", "WeakValueDictionary")
 
 REMOVED_COMMENT = (
-    "jackmigrate JM010 removed the {names} override{s}: they kept the current request per "
+    "jackmigrate JM010 removed the {names} override{s}: {they} kept the current request per "
     "thread, and Jack keeps it in a context variable, which is per thread (and per greenlet) "
     "by design."
 )
@@ -468,12 +468,13 @@ class PublisherToApp(PyRule):
         if removed and comment_at is not None:
             first_removed = comment_at
             names = ", ".join(removed)
-            text = REMOVED_COMMENT.format(names=names, s="s" if len(removed) > 1 else "")
+            text = REMOVED_COMMENT.format(names=names, s="s" if len(removed) > 1 else "",
+                                          they="they" if len(removed) > 1 else "it")
             comments = comment_lines(text)
             if first_removed < len(new_body):
                 target = new_body[first_removed]
                 new_body[first_removed] = target.with_changes(
-                    leading_lines=[*_blank_if_first(target), *comments]
+                    leading_lines=[*_leading_lines(target), *comments]
                 )
             else:
                 footer = [*updated_node.body.footer, *[c.with_changes(indent=True) for c in comments]]
@@ -626,7 +627,7 @@ def _is_thread_safe_assign(stmt: cst.BaseStatement) -> bool:
     return False
 
 
-def _blank_if_first(stmt: cst.BaseStatement) -> list[cst.EmptyLine]:
+def _leading_lines(stmt: cst.BaseStatement) -> list[cst.EmptyLine]:
     return list(getattr(stmt, "leading_lines", ()))
 
 
