@@ -21,7 +21,8 @@ from werkzeug.http import http_date, parse_date
 
 from . import context
 from .directory import Directory
-from .errors import TraversalError, format_page
+from . import errors
+from .errors import TraversalError
 from .html import TemplateIO, htmltext
 from .http.response import Stream
 
@@ -198,7 +199,8 @@ class StaticDirectory(Directory):
             title = 'Directory listing denied'
             body = htmltext('<p>This directory does not allow its contents '
                             'to be listed.</p>')
-        return format_page(title, body)
+        # looked up at call time: applications replace errors.format_page to brand pages
+        return errors.format_page(title, body)
 
     @staticmethod
     def _check_name(name: str) -> None:

@@ -30,6 +30,7 @@ import os
 from jack_runtime import App, get_field, get_request, get_response, get_session, get_user
 from jack_runtime import redirect
 from jack_runtime.directory import Directory
+from jack_runtime.html import htmltext
 from jack_runtime.http.response import Stream
 from jack_runtime.session import SessionManager
 from jack_runtime.util import StaticDirectory
@@ -62,7 +63,7 @@ class Root(Directory):
     def whoami(self):
         session = get_session()
         session.visits = getattr(session, "visits", 0) + 1
-        return "user=%s visits=%d" % (get_user(), session.visits)
+        return htmltext("user=%s visits=%d") % (get_user(), session.visits)
 
     def upload(self):
         upload = get_field("file")
@@ -170,12 +171,14 @@ def gunicorn(app_dir: Path, worker: str) -> Iterator[int]:
             log = log_path.read_text() if log_path.exists() else ""
             pytest.fail("gunicorn did not start:\n%s" % log[-2000:])
         # the worker imports the app after "Booting worker": wait until it answers
-        while time.monotonic() < deadline:
+        while True:
             try:
-                if raw_request(port, b"GET /empty HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 200"):
+                if raw_request(port, b"GET / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 "):
                     break
             except OSError:
                 pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn never answered:\n%s" % log_path.read_text()[-2000:])
             time.sleep(0.05)
         yield port
     finally:

@@ -262,3 +262,31 @@ def test_repr_of_text_with_apostrophe_keeps_quixotes_delimiters(template, use_fo
         ours, theirs = htmltext(template) % value, QuixoteText(template) % value
     assert str(theirs) == "\"it's &lt;b&gt;\""
     assert str(ours) == str(theirs).replace("'", "&#39;")
+
+
+def test_htmlformat_renders_template_strings_like_quixote():
+    """htmlformat(t'...') on Python >= 3.14; tested here with stand-ins for the t-string types."""
+    from dataclasses import dataclass
+
+    from jack_runtime.html.tstring import render_template
+
+    @dataclass
+    class Interp:
+        value: object
+        expression: str = ""
+        conversion: object = None
+        format_spec: str = ""
+
+    class Template(tuple):
+        pass
+
+    out = render_template(Template(["<p>", Interp("<b>&"), " ", Interp(htmltext("<i>")), " ",
+                                    Interp(3.14159, format_spec=".2f"), "</p>"]), Interp, Template)
+    assert isinstance(out, htmltext)
+    assert str(out) == "<p>&lt;b&gt;&amp; <i> 3.14</p>"
+    with pytest.raises(ValueError):
+        render_template(Template([Interp("x", conversion="r")]), Interp, Template)
+    with pytest.raises(ValueError):
+        render_template(Template([Interp(65, format_spec="c")]), Interp, Template)
+    with pytest.raises(TypeError):
+        render_template("<p>", Interp, Template)

@@ -365,13 +365,6 @@ def test_pages_match_quixote(trees, monkeypatch: pytest.MonkeyPatch) -> None:
         assert _cookies(j) == _cookies(q), where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jack_runtime/static.py binds format_page at import (`from .errors import TraversalError, "
-           "format_page`), so once jack_runtime.static is imported a patched errors.format_page no "
-           "longer styles StaticDirectory listings; Quixote's util.py looks errors.format_page up at "
-           "call time",
-)
 def test_directory_listing_uses_the_patched_format_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What the migrated shop/errors.py does (jack_runtime.errors.format_page = shop_page) must
     style every Jack-generated page, directory listings included, as in Quixote."""

@@ -224,3 +224,20 @@ def test_process_request_override_binds_the_request_on_jack() -> None:
     exec(compile(text, "custom.py", "exec"), ns)
     status, _, body = harness.jack_call(ns["Custom"](ns["Root"]()), "GET", "/")
     assert status.startswith("200") and body == b"path=/"
+
+
+def test_calls_of_a_subclass_without_its_own_init_are_keywordized() -> None:
+    res = run("""
+        from quixote.publish import Publisher
+        class Site(Publisher):
+            def filter_output(self, request, output):
+                return output
+        class Custom(Publisher):
+            def __init__(self, root, sm):
+                Publisher.__init__(self, root, session_manager=sm)
+        a = Site(Root(), None, sm, config)
+        b = Custom(Root(), sm)
+        """)
+    text = res.new_text or ""
+    assert "a = Site(Root(), logger=None, session_manager=sm, config=config)" in text
+    assert "b = Custom(Root(), sm)" in text

@@ -27,6 +27,10 @@ from .text import (
     htmltext,
     stringify,
 )
+from . import tstring as _tstring
+
+if hasattr(_tstring, "htmlformat"):  # Python >= 3.14 only, as in Quixote
+    htmlformat = _tstring.htmlformat
 
 __all__ = [
     "htmltext", "htmlescape", "stringify", "TemplateIO", "htmltemplate",

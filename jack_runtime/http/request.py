@@ -94,7 +94,7 @@ def parse_header(line: Any) -> tuple[str, dict[str, str]]:
     """Parse a Content-Type like header: ``(lower-cased main value, {param: value})``."""
     if isinstance(line, email.header.Header):
         line = ''.join(val for val, charset in line._chunks)
-    plist = [val.strip() for val in line.split(';')]
+    plist = [val.strip() for val in (_split_params(line) if '"' in line else line.split(';'))]
     key = plist.pop(0).lower()
     pdict = {}
     for p in plist:
@@ -106,6 +106,23 @@ def parse_header(line: Any) -> tuple[str, dict[str, str]]:
                 value = value[1:-1]
             pdict[name] = value
     return key, pdict
+
+
+def _split_params(line: str) -> list[str]:
+    """Split at the ``;`` outside double quotes: browsers send a file named ``a;b.txt`` as
+    ``filename="a;b.txt"`` (Quixote split inside the quotes and lost the name's end).
+    A backslash does not escape a quote here, so IE's ``C:\\dir\\`` paths still work."""
+    parts = []
+    start = 0
+    quoted = False
+    for i, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == ';' and not quoted:
+            parts.append(line[start:i])
+            start = i + 1
+    parts.append(line[start:])
+    return parts
 
 
 def parse_content_disposition(full_cdisp: Any) -> tuple[str, str | None]:
@@ -556,7 +573,7 @@ class HTTPRequest:
         name = cdisp_params.get('name')
         filename = cdisp_params.get('filename')
         if not (cdisp == 'form-data' and name):
-            raise RequestError('expected Content-Disposition: form-data'
+            raise RequestError('expected Content-Disposition: form-data '
                                'with a "name" parameter: got %r' % full_cdisp)
         if filename:
             upload = Upload(filename, ctype, charset)

@@ -230,7 +230,8 @@ class ServerEntryPoints(PyRule):
         self.factory_modules = frozenset(mods & index_modules(index)) if index is not None else frozenset()
         self._scan_block(node.body)
         counter = _NameCounter(self.ctx.bindings)
-        node.visit(counter)
+        if counter.watch:  # a full visit only for files importing a server, QWIP or get_wsgi_app
+            node.visit(counter)
         self.name_uses = counter.uses
 
     def visit_Import(self, node: cst.Import) -> bool:
