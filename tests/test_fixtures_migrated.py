@@ -51,7 +51,6 @@ def migrated(tmp_path_factory):
     return get
 
 
-@pytest.mark.xfail(strict=False, reason='migration rules not complete')
 @pytest.mark.parametrize('name', FIXTURES)
 def test_migrated_fixture_matches_original_page_for_page(name, migrated):
     tree = migrated(name)
@@ -72,7 +71,6 @@ def test_migrated_fixture_matches_original_page_for_page(name, migrated):
         assert 'still imported quixote' not in output
 
 
-@pytest.mark.xfail(strict=False, reason='migration rules not complete')
 def test_migrating_migrated_trees_again_changes_nothing(migrated, tmp_path):
     # One CLI run over every tree: the rules' cost is per file, not per run.
     copies = []

@@ -39,7 +39,6 @@ def test_demo_script_is_deterministic(name, tmp_path):
     assert code == 0, console.export_text()
 
 
-@pytest.mark.xfail(strict=False, reason='migration rules not complete')
 @pytest.mark.parametrize('name', ['mini_demo', 'altdemo'])
 def test_migrated_demo_module_matches_quixote(name, tmp_path):
     source = tmp_path / 'original'

@@ -31,9 +31,10 @@ Deliberate differences from Quixote (documented and tested):
 * A cookie whose value is not a well-formed id is ignored (a fresh session), without a lookup.
 * The session cookie also gets ``SameSite`` (config ``session_cookie_samesite``, Lax unless the
   config says otherwise) and ``HttpOnly`` unless ``session_cookie_httponly`` is false.
-* 3.8's bugs fixed as on Quixote's 4.0 branch: ``ACCESS_TIME_RESOLUTION`` on the base manager,
-  ``revoke_session_cookie()`` really removes the cookie from the request, ``dump()`` without a
-  file writes to stdout, ``valid_csrf_token`` refuses non-string values.
+* 3.8's bugs fixed as on Quixote's 4.0 branch where no page can tell: ``ACCESS_TIME_RESOLUTION``
+  on the base manager, ``dump()`` without a file writes to stdout, ``valid_csrf_token`` refuses
+  non-string values. (``revoke_session_cookie()`` leaving the cookie in the request is kept:
+  pages can show it.)
 """
 from __future__ import annotations
 
@@ -332,16 +333,23 @@ class BaseSessionManager:
             pass
         self.set_session_cookie(session.id)
 
-    def set_session_cookie(self, session_id: str, **attrs: Any) -> str:
-        return set_session_cookie(session_id, **attrs)
+    def set_session_cookie(self, session_id: str, **attrs: Any) -> None:
+        # Returns None, as Quixote 3.8's method does (the module function returns the name):
+        # revoke_session_cookie() depends on it, see there.
+        set_session_cookie(session_id, **attrs)
 
     def revoke_session_cookie(self) -> None:
-        """Tell the client to drop the session cookie, and forget it for the rest of this
-        request."""
+        """Tell the client to drop the session cookie.
+
+        Quixote 3.8 means to also drop the cookie from the current request, but its
+        ``set_session_cookie`` method returns None, so the request keeps it (a request dump
+        after logout still lists it). Jack keeps that behaviour, pages included; a subclass
+        whose ``set_session_cookie`` returns the name gets the removal, as in Quixote."""
         cookie_name = self.set_session_cookie("", max_age=0)
-        request = get_request()
-        if cookie_name and request.cookies.get(cookie_name) is not None:
-            del request.cookies[cookie_name]
+        if cookie_name is not None:
+            request = get_request()
+            if request.cookies.get(cookie_name) is not None:
+                del request.cookies[cookie_name]
 
     def expire_session(self) -> None:
         """Revoke the cookie, delete the stored session and detach it from the request."""
