@@ -41,6 +41,12 @@ from jackmigrate.project import build_index  # noqa: E402
 from jackmigrate.rules import all_rules  # noqa: E402
 
 
+def quixote_dir() -> str:
+    import quixote
+
+    return str(Path(quixote.__file__).parent)
+
+
 def _sources() -> list[Path]:
     import quixote
 
@@ -66,13 +72,20 @@ def build_quixote_corpus(dest: Path, min_lines: int) -> list[tuple[str, str]]:
     base_lines = sum(p.read_bytes().count(b"\n") for p in sources)
     copies = max(1, -(-min_lines // max(base_lines, 1)))
     out: list[tuple[str, str]] = []
+    def tail(p: Path) -> Path:
+        # distinct per source file (two fixtures may both have bugtrack/ui.ptl)
+        for base in (ROOT / "fixtures", Path(quixote_dir()).parent):
+            try:
+                return p.relative_to(base)
+            except ValueError:
+                continue
+        return Path(p.parent.name) / p.name
+
     for i in range(copies):
         for src in sources:
-            rel = Path(f"copy{i:03d}") / src.parent.name / src.name
+            rel = Path(f"copy{i:03d}") / tail(src)
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            if not (target.parent / "__init__.py").exists():
-                (target.parent / "__init__.py").write_text("")
             shutil.copyfile(src, target)
             out.append((rel.as_posix(), str(target)))
     return sorted(set(out))

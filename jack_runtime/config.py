@@ -161,6 +161,10 @@ class Config:
         if self.session_cookie_samesite not in _VALID_SAMESITE:
             raise ValueError("config variable 'session_cookie_samesite' must be one of %r, not %r"
                              % (_VALID_SAMESITE, self.session_cookie_samesite))
+        if self.session_cookie_samesite == "None" and not self.session_cookie_secure:
+            # browsers drop such a cookie without a word: every login would silently fail
+            raise ValueError("config variable 'session_cookie_samesite' is 'None', which "
+                             "browsers accept only with session_cookie_secure=True")
         for name in ("max_request_body_size", "max_form_memory_size", "max_form_parts"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)

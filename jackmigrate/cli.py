@@ -144,13 +144,10 @@ def _run(
         if code:
             return code
 
-    diffs = "".join(
-        unified_diff(r.path, r.old_text or "", r.new_text or "", r.new_path)
-        for r in results if r.changed
-    )
+    diffs = [_diff(r) for r in results if r.changed]
     if diff_file is not None:
         try:
-            diff_file.write_text(diffs, encoding="utf-8", newline="")
+            diff_file.write_bytes(b"".join(data for data, _ in diffs))
         except OSError as exc:
             err.print(f"jackmigrate: error: cannot write {diff_file}: {exc.strerror}", style="bold red")
             return EXIT_USAGE
@@ -167,7 +164,12 @@ def _run(
         # the report then goes to stderr.
         report = out
         if mode == "dry-run" and diff_file is None:
-            print_diff(out, diffs)
+            if out.is_terminal:
+                print_diff(out, "".join(text for _, text in diffs))
+            else:
+                sys.stdout.flush()
+                sys.stdout.buffer.write(b"".join(data for data, _ in diffs))
+                sys.stdout.flush()
             report = err
         print_findings(report, results, show_rewritten)
         print_summary(report, summary, mode)
@@ -176,6 +178,18 @@ def _run(
     if mode == "check" and (summary.remaining or summary.changed):
         status |= EXIT_REMAINING
     return status
+
+
+def _diff(res: FileResult) -> tuple[bytes, str]:
+    """The file's diff as bytes in the file's own encoding (what ``git apply`` compares
+    against), BOM included, and as text for the terminal."""
+    bom = "\ufeff" if res.bom else ""
+    text = unified_diff(res.path, bom + (res.old_text or ""), bom + (res.new_text or ""), res.new_path)
+    try:
+        data = text.encode(res.encoding)
+    except (UnicodeEncodeError, LookupError):
+        data = text.encode("utf-8", errors="surrogateescape")
+    return data, text
 
 
 def _execute(files: list[tuple[str, str]], opts: Options, index: Any, jobs: int, err: Console,

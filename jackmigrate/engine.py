@@ -16,6 +16,7 @@ import os
 import traceback
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Callable, Iterable, Iterator, Optional, Sequence
@@ -23,7 +24,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 import libcst as cst
 
 from jackmigrate.imports import add_imports, collect_bindings, remove_imports
-from jackmigrate.positions import LineMap, code_with_positions
+from jackmigrate.positions import LineMap, code_with_positions, positions_in
 from jackmigrate.rules import all_rules, get_rule, layers
 from jackmigrate.rules.base import Bucket, FileContext, Finding, Rule, todo_comment
 from jackmigrate.source import (
@@ -78,6 +79,8 @@ class FileResult:
     error: Optional[Finding] = None
     skipped: bool = False  # prefilter or opt-out: not parsed
     passes: int = 0
+    encoding: str = "utf-8"  # of the file on disk (diffs are written in it)
+    bom: bool = False
 
     @property
     def changed(self) -> bool:
@@ -143,6 +146,7 @@ def migrate_bytes(
         tb = traceback.extract_tb(exc.__traceback__)
         where = next((f"{f.filename}:{f.lineno}" for f in reversed(tb) if "jackmigrate" in f.filename), "")
         return _error(path, PARSE_ERROR, f"internal error ({type(exc).__name__}: {exc}) at {where}")
+    result.encoding, result.bom = src.encoding, src.bom
     if result.error is None and result.new_text is not None and result.changed:
         try:
             result.new_bytes = encode_source(result.new_text, src)
@@ -215,10 +219,11 @@ def _migrate_text(
             for rid, where, bucket, message, reason in ctx.pending:
                 line, col = where if isinstance(where, tuple) else (0, 0)
                 findings.append(Finding(rid, bucket, message, path, line, col, line, col, reason))
-            if converted != text:
-                text = converted
-                if rule_cls.rename_suffix:
-                    new_path = str(PurePath(path).with_suffix(rule_cls.rename_suffix))
+            text = converted
+            # A template module becomes a .py module even when it holds no template:
+            # otherwise the imports of it would break.
+            if rule_cls.rename_suffix and PurePath(path).suffix in (rule_cls.suffixes or ()):
+                new_path = str(PurePath(path).with_suffix(rule_cls.rename_suffix))
     tree_rules = [r for r in applicable if not (r.has_text_hook() and not _has_tree_work(r))]
 
     try:
@@ -244,13 +249,12 @@ def _migrate_text(
         raise SourceError(f"cannot parse {what}{reason} (line {line})", line, col)
 
     layered = layers(tree_rules)
-    sup_text = text
     passes = 0
     pass_findings: list[tuple[cst.Module, list[tuple[str, cst.CSTNode | tuple[int, int], Bucket, str, Optional[str]]]]] = []
-    rewritten_before: list[tuple[cst.Module, list]] = []
     used_suppressions: set[tuple[int, str]] = set()
     last_changed: set[str] = set()
     current_code = text
+    tree_texts: dict[int, str] = {}  # id(pass input tree) -> its code, known for free
     while True:
         passes += 1
         if passes > MAX_PASSES:
@@ -259,9 +263,10 @@ def _migrate_text(
                 + ", ".join(sorted(last_changed))
             )
         pass_input = module
+        tree_texts[id(pass_input)] = current_code
         pending: list = []
         changed_ids: set[str] = set()
-        sup = suppressions(pass_input.code) if "jackmigrate:" in text else {}
+        sup = suppressions(current_code) if "jackmigrate:" in current_code else {}
         spans = _all_spans(pass_input) if sup else {}
         for layer in layered:
             bindings = collect_bindings(module, module_name)
@@ -289,9 +294,7 @@ def _migrate_text(
                         module = out
             module = marker.flush(module)
             if ctx.imports_to_remove:
-                out = remove_imports(module, ctx.imports_to_remove)
-                if out.code != module.code:
-                    module = out
+                module = remove_imports(module, ctx.imports_to_remove)
             if ctx.imports_to_add:
                 out = add_imports(module, ctx.imports_to_add)
                 if out is not module:
@@ -337,7 +340,13 @@ def _migrate_text(
                 by_tree.setdefault(id(tree), [tree, []])[1].append(item)
         for tree, items in by_tree.values():
             nodes = [it[1] for it in items if isinstance(it[1], cst.CSTNode)]
-            tree_text, spans = code_with_positions(tree, nodes) if nodes else (None, {})
+            if not nodes:
+                tree_text, spans = None, {}
+            elif id(tree) in tree_texts:
+                tree_text = tree_texts[id(tree)]
+                spans = positions_in(tree, tree_text, nodes)
+            else:  # a tree between two layers of a pass: its code was never generated
+                tree_text, spans = code_with_positions(tree, nodes)
             lmap = None
             if tree_text is not None and tree_text != original:
                 lmap = linemap_final if tree_text == final_text else LineMap(old_lines, tree_text.splitlines(keepends=True))
@@ -647,7 +656,14 @@ def run_files(
         return results
     chunks = list(_chunks(list(files), jobs))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(opts, index)) as pool:
-        for batch in pool.map(_work, chunks):
+        futures = [pool.submit(_work, chunk) for chunk in chunks]
+        for chunk, future in zip(chunks, futures):
+            try:
+                batch = future.result()
+            except BrokenProcessPool:
+                # A worker died (out of memory, killed): finish its files here rather
+                # than losing the run.
+                batch = [_process_path(display, real, opts, index) for display, real in chunk]
             for res in batch:
                 results.append(res)
                 if on_result:

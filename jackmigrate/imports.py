@@ -181,6 +181,7 @@ class _ImportRemover(cst.CSTTransformer):
         super().__init__()
         self.targets = targets
         self.dropped: set[int] = set()
+        self.removed = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # Statements only: expressions cannot contain imports.
@@ -191,6 +192,7 @@ class _ImportRemover(cst.CSTTransformer):
         keep = [a for a in updated.names if (dotted(a.name), None) not in self.targets]  # type: ignore[arg-type]
         if len(keep) == len(updated.names):
             return updated
+        self.removed += len(updated.names) - len(keep)
         if not keep:
             return cst.RemoveFromParent()  # the line, emptied, is dropped by its block
         keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -205,6 +207,7 @@ class _ImportRemover(cst.CSTTransformer):
         keep = [a for a in updated.names if (mod, dotted(a.name)) not in self.targets]  # type: ignore[arg-type]
         if len(keep) == len(updated.names):
             return updated
+        self.removed += len(updated.names) - len(keep)
         if not keep:
             return cst.RemoveFromParent()
         if updated.rpar is None:
@@ -260,4 +263,8 @@ def remove_imports(module: cst.Module, targets: Iterable[tuple[str, Optional[str
     wanted = set(targets)
     if not wanted:
         return module
-    return module.visit(_ImportRemover(wanted))
+    remover = _ImportRemover(wanted)
+    out = module.visit(remover)
+    # libcst's visit rebuilds every node: hand back the same object when nothing went,
+    # so the engine sees no change.
+    return out if remover.removed else module

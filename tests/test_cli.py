@@ -231,3 +231,28 @@ def test_jobs_two_gives_the_same_report(project: Path, capsys: pytest.CaptureFix
     _, one, _ = run(capsys, "--check", "--format", "json", "--jobs", "1", str(project / "app"))
     _, two, _ = run(capsys, "--check", "--format", "json", "--jobs", "2", str(project / "app"))
     assert json.loads(one)["findings"] == json.loads(two)["findings"]
+
+
+def test_diff_applies_to_latin1_bom_and_crlf_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = project / "app"
+    (app / "latin.py").write_bytes(
+        "# -*- coding: latin-1 -*-\nfrom quixote import get_user\nNAME = 'caf\u00e9'\n".encode("latin-1")
+    )
+    (app / "bom.py").write_bytes(b"\xef\xbb\xbffrom quixote import get_request\nx = 1\n")
+    (app / "crlf.py").write_bytes(b"import os\r\nfrom quixote.html import htmltext\r\ny = 2\r\n")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "init")
+    patch = project / "p.patch"
+    code, _, _ = run(capsys, "--dry-run", "--select", "JM001", "--diff-file", str(patch), str(app))
+    assert code == 0
+    git(project, "apply", str(patch))
+    applied = {n: (app / n).read_bytes() for n in ("latin.py", "bom.py", "crlf.py")}
+    git(project, "checkout", "-q", "--", ".")
+    code, _, _ = run(capsys, "--select", "JM001", str(app))
+    assert code == 0
+    for name, data in applied.items():
+        assert (app / name).read_bytes() == data, name
+    assert applied["bom.py"].startswith(b"\xef\xbb\xbffrom jack_runtime import get_request")
+    assert "caf\u00e9".encode("latin-1") in applied["latin.py"]
+    assert applied["crlf.py"] == b"import os\r\nfrom jack_runtime.html import htmltext\r\ny = 2\r\n"

@@ -17,6 +17,7 @@ import select
 import shutil
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class Browser:
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
              "--disable-background-networking", "--no-first-run", "--disable-extensions",
+             "--disable-dev-shm-usage",
              "--user-data-dir=%s" % user_data_dir, "--remote-debugging-pipe", "about:blank"],
             preexec_fn=setup_fds, close_fds=False,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -160,7 +162,11 @@ def tab(tmp_path):
         pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
     browser = Browser(tmp_path / "profile")
     try:
-        yield Tab(browser)
+        try:
+            tab = Tab(browser)
+        except (EOFError, TimeoutError) as exc:
+            pytest.skip("chromium is installed but did not start here: %r" % (exc,))
+        yield tab
     finally:
         browser.close()
 
@@ -291,3 +297,40 @@ def test_curl_keep_alive_several_requests(base):
     out = curl("-v", base + "/", base + "/empty", base + "/static/a.txt", base + "/cookie?v=1")
     assert out.stdout == b"<html><body>index</body></html>hello static\nok"
     assert out.stderr.decode("latin-1").count("Connected to") == 1
+
+
+def test_samesite_none_without_secure_is_refused():
+    # Chromium drops `SameSite=None` cookies without Secure: with
+    # session_cookie_samesite="None" on plain settings every login silently failed
+    # (the browser came back without a session). Now a clear configuration error.
+    from jack_runtime import App
+    from jack_runtime.config import Config
+    from jack_runtime.directory import Directory
+
+    with pytest.raises(ValueError, match="session_cookie_secure"):
+        Config(session_cookie_samesite="None")
+    with pytest.raises(ValueError, match="session_cookie_samesite"):
+        App(Directory(), session_cookie_samesite="None")
+    config = Config(session_cookie_samesite="None", session_cookie_secure=True)
+    assert config.session_cookie_samesite == "None"
+
+
+@pytest.mark.parametrize("value", ["sp ace", 'q"uote', "c,omma", "caf\u00e9"])
+def test_browser_cookie_values_round_trip(tab, base, value):
+    tab.goto(base + "/cookie?v=" + urllib.parse.quote(value), final_path="/cookie")
+    tab.goto(base + "/readcookie", final_path="/readcookie")
+    # non-ASCII goes out as UTF-8 and comes back as the same bytes, which WSGI gives as
+    # latin-1 text: Quixote's mojibake, kept
+    expected = value if value.isascii() else value.encode("utf-8").decode("latin-1")
+    assert tab.run("document.body.innerText") == repr(expected)
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "set_cookie() quotes the value (Quixote's syntax) but browsers do not honour quotes "
+    "(RFC 6265): Chromium cuts the value at ';' and reads the rest as attributes "
+    "('x; Domain=example.com' makes it drop the cookie). Fix: refuse ';' in cookie values "
+    "like CR/LF (InvalidHeaderValueError), or encode it and decode in parse_cookies"))
+def test_browser_cookie_value_with_semicolon_round_trips(tab, base):
+    tab.goto(base + "/cookie?v=" + urllib.parse.quote("a;path=/x"), final_path="/cookie")
+    tab.goto(base + "/readcookie", final_path="/readcookie")
+    assert tab.run("document.body.innerText") == repr("a;path=/x")

@@ -341,3 +341,30 @@ def test_multipart_filename_with_semicolon_as_browsers_send_it():
                                        content_type="multipart/form-data; boundary=XyZ")
     assert status == "200 OK"
     assert out == b"a;b %22c%22.txt|a_b _22c_22.txt|b'data'"
+
+
+def test_bad_requests_from_a_real_socket_are_logged(app_dir, tmp_path):
+    # the error log (a file, as Quixote's ERROR_LOG) names each refused request, one line
+    # each; a 404 is no bad request
+    from jack_runtime import App
+
+    module = load_app_module(app_dir)
+    log_path = tmp_path / "error.log"
+    app = App(module.Root(), error_log=str(log_path))
+    try:
+        with harness.serving(app, threads=2) as port:
+            for request in (b"GET /echo?a=%ff HTTP/1.1\r\n",
+                            b"GET /header?v=%01 HTTP/1.1\r\n",
+                            b"GET /%0d%0anowhere HTTP/1.1\r\n"):
+                out = raw_request(port, request + b"Host: x\r\nConnection: close\r\n\r\n")
+                assert re.match(rb"HTTP/1\.1 4\d\d ", out)
+        lines = log_path.read_text().splitlines()
+    finally:
+        # the file handler lives on the process-wide "jack.error" logger
+        for handler in list(app.logger.error_logger.handlers):
+            if getattr(handler, "baseFilename", None) == str(log_path):
+                app.logger.error_logger.removeHandler(handler)
+                handler.close()
+    assert len(lines) == 2, lines  # the 404 is no bad request
+    assert "bad request (400) 'GET' '/echo'" in lines[0]
+    assert "bad request (400) 'GET' '/header'" in lines[1]

@@ -40,7 +40,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 class Root(Directory):
     _q_exports = ["", "big", "stream", "login", "whoami", "upload", "go", "cookie", "boom",
-                  "empty", "nocontent", "header", "echo", "static", "start", "hop"]
+                  "empty", "nocontent", "header", "echo", "static", "start", "hop",
+                  "readcookie"]
 
     def __init__(self):
         self.static = StaticDirectory(os.path.join(HERE, "static"), list_directory=True)
@@ -87,6 +88,9 @@ class Root(Directory):
 
     def boom(self):
         raise RuntimeError("secret internals")
+
+    def readcookie(self):
+        return repr(get_request().get_cookie("c"))
 
     def empty(self):
         return ""

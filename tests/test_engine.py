@@ -287,3 +287,53 @@ def test_pool_matches_serial(tmp_path: Path) -> None:
     assert [r.new_text for r in pooled] == [r.new_text for r in serial]
     assert [len(r.findings) for r in pooled] == [len(r.findings) for r in serial]
     assert sum(r.error is not None for r in pooled) == 1
+
+
+def test_scan_and_walker_visit_like_libcst() -> None:
+    """The fast traversals call the same methods in the same order as libcst's visit."""
+    import argparse
+
+    from jackmigrate.walk import BatchWalker, scan
+
+    module = cst.parse_module(Path(argparse.__file__).read_text(encoding="utf-8"))
+
+    class Trace(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[str] = []
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            self.calls.append("def " + node.name.value)
+            return node.name.value != "_get_values"  # skipped subtree
+
+        def leave_Name(self, node: cst.Name) -> None:
+            self.calls.append(node.value)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.calls.append("call")
+
+    class TraceT(cst.CSTTransformer):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[str] = []
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            self.calls.append("def " + node.name.value)
+            return node.name.value != "_get_values"
+
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+            self.calls.append(original_node.value)
+            return updated_node
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.calls.append("call")
+
+    ref = Trace()
+    module.visit(ref)
+    fast = Trace()
+    scan(module, fast)
+    assert fast.calls == ref.calls
+    batch = TraceT()
+    out = BatchWalker([batch]).walk(module)
+    assert batch.calls == ref.calls
+    assert out is module  # nothing changed: not rebuilt

@@ -9,6 +9,7 @@ import libcst as cst
 from jackmigrate import targets
 from jackmigrate.imports import dotted, dotted_expr, drop_empty_lines
 from jackmigrate.rules.base import Bucket, Example, Rule, SAFE
+from jackmigrate.walk import BatchWalker
 
 _JACK_ROOT = "jack_runtime"
 
@@ -360,7 +361,7 @@ class QuixoteImports(Rule):
     def transform_module(self, module: cst.Module) -> cst.Module:
         if not any(self.rewrite_small(imp, True) is not None for imp in self.imports):
             return module  # a statement-level visit still rebuilds every statement
-        return module.visit(_ImportRewriter(self))
+        return BatchWalker([_ImportRewriter(self)]).walk(module)
 
     def rewrite_small(
         self, small: cst.BaseSmallStatement, first_plain_in_body: bool
@@ -480,8 +481,8 @@ class QuixoteImports(Rule):
 
 
 class _ImportRewriter(cst.CSTTransformer):
-    """Statement-level pass applying QuixoteImports' decisions (expressions are not
-    visited, so this is cheap)."""
+    """Statement-level pass applying QuixoteImports' decisions, run by the engine's
+    walker (which rebuilds only what changes and does not enter simple statements)."""
 
     def __init__(self, rule: QuixoteImports) -> None:
         super().__init__()
@@ -489,24 +490,32 @@ class _ImportRewriter(cst.CSTTransformer):
         self.plain_done: list[bool] = [False]
         self.dropped: set[int] = set()
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.IndentedBlock) or isinstance(node, cst.Module):
-            self.plain_done.append(False)
-        return isinstance(node, (cst.Module, cst.BaseSuite, cst.BaseCompoundStatement,
-                                 cst.ExceptHandler, cst.Else, cst.Finally, cst.MatchCase))
+    def visit_Module(self, node: cst.Module) -> None:
+        self.plain_done.append(False)
 
-    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
-        if isinstance(original_node, (cst.IndentedBlock, cst.Module)):
-            self.plain_done.pop()
-            body = drop_empty_lines(updated_node.body, self.dropped)
-            if len(body) != len(updated_node.body):
-                if not body and isinstance(updated_node, cst.IndentedBlock):
-                    body = [cst.SimpleStatementLine(body=[cst.Pass()])]
-                return updated_node.with_changes(body=body)
-            return updated_node
-        if isinstance(updated_node, cst.SimpleStatementLine):
-            return self._line(updated_node)
-        return updated_node
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.plain_done.append(False)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False  # expressions cannot hold import statements
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        return self._line(updated_node)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return self._block(updated_node)  # type: ignore[return-value]
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        return self._block(updated_node)  # type: ignore[return-value]
+
+    def _block(self, node: Union[cst.Module, cst.IndentedBlock]) -> Union[cst.Module, cst.IndentedBlock]:
+        self.plain_done.pop()
+        body = drop_empty_lines(node.body, self.dropped)
+        if len(body) == len(node.body):
+            return node
+        if not body and isinstance(node, cst.IndentedBlock):
+            body = [cst.SimpleStatementLine(body=[cst.Pass()])]
+        return node.with_changes(body=body)
 
     def _line(self, line: cst.SimpleStatementLine):  # type: ignore[no-untyped-def]
         if not any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body):
