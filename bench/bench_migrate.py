@@ -10,7 +10,8 @@ Corpora (built in a temporary directory):
 Figures (best of --repeat, wall clock, single process unless stated):
   1. bare libcst parse + codegen of the Quixote corpus (the baseline), lines/s
   2. full migration (discovery excluded, index included, every registered rule, no
-     writes) of the same files, lines/s, and the ratio to 1 (goal <= 2.0)
+     writes) of the same files, lines/s, and the ratio to 1 (goal <= 2.0); also the
+     engine with only the import rule and the residual check (the engine's own cost)
   3. the prefilter path: time to reject the non-Quixote files vs parsing them (goal >= 50x),
      and how many non-Quixote files the selected rules' markers let through
   4. --jobs 2 vs --jobs 1 for the full migration (goal >= 1.7x)
@@ -173,12 +174,17 @@ def main() -> None:
         t_bare = best(bare, args.repeat)
         t_full1 = best(full(1), args.repeat)
         t_full2 = best(full(2), args.repeat)
+        core = Options(rule_ids=("JM001", "JM090"), target_python=opts.target_python, root=str(tmp))
+        t_core = best(lambda: run_files(qfiles, core, build_index(qfiles, str(tmp)), jobs=1), args.repeat)
         results = run_files(qfiles, opts, build_index(qfiles, str(tmp)), jobs=1)
         changed = sum(r.changed for r in results)
         print()
         print(f"1. bare libcst parse+codegen: {t_bare:7.2f} s  {qlines / t_bare:10,.0f} lines/s")
         print(f"2. full migration (jobs 1):   {t_full1:7.2f} s  {qlines / t_full1:10,.0f} lines/s   "
               f"ratio {t_full1 / t_bare:.2f}x bare (goal <= 2.0)   [{changed} of {len(qfiles)} files changed]")
+
+        print(f"   engine + import rule + residual check only (JM001, JM090): {t_core:7.2f} s  "
+              f"{qlines / t_core:10,.0f} lines/s   ratio {t_core / t_bare:.2f}x bare")
 
         def parse_non() -> None:
             for data in ndata:

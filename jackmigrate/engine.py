@@ -112,12 +112,23 @@ def prefilter(path: str, data: bytes, rules: Sequence[type[Rule]], index_markers
     selected rule.  Works on bytes: non-matching files are never decoded or parsed."""
     if path.endswith(".ptl"):
         return True
-    wanted: set[bytes] = set()
-    for rule in rules:
-        wanted.update(m.encode() for m in rule.markers)
-        if rule.index_markers:
-            wanted.update(m.encode() for m in index_markers)
+    key = (tuple(rules), tuple(index_markers))
+    wanted = _MARKERS.get(key)
+    if wanted is None:
+        found: set[bytes] = set()
+        for rule in rules:
+            found.update(m.encode() for m in rule.markers)
+            if rule.index_markers:
+                found.update(m.encode() for m in index_markers)
+        # A marker containing another is redundant: test the short one only.
+        wanted = tuple(sorted(m for m in found if not any(o != m and o in m for o in found)))
+        if len(_MARKERS) > 64:
+            _MARKERS.clear()
+        _MARKERS[key] = wanted
     return any(m in data for m in wanted)
+
+
+_MARKERS: dict[tuple, tuple[bytes, ...]] = {}
 
 
 def migrate_bytes(
@@ -393,9 +404,10 @@ def _migrate_text(
     if linemap_final is not None:
         for f in findings:
             if f.bucket is Bucket.REWRITTEN and f.line:
-                hunk = linemap_final.hunk_for_old_line(f.line, final_lines)
-                if hunk is not None:
-                    f.edits = [hunk]
+                f.edits = linemap_final.hunks_for_old_range(f.line, max(f.end_line, f.line), final_lines)
+                if not f.edits:
+                    hunk = linemap_final.hunk_for_old_line(f.line, final_lines)
+                    f.edits = [hunk] if hunk is not None else []
     findings.sort(key=lambda f: (f.line, f.column, f.rule))
     return FileResult(
         path,

@@ -101,6 +101,27 @@ class LineMap:
             return i1 + (j - j1) + 1
         return i1 + 1
 
+    def hunks_for_old_range(self, start: int, end: int, new: list[str]) -> list[tuple[int, int, str]]:
+        """Replacements (old start, old end exclusive, new text) touching old lines
+        start..end; a line-for-line replacement is split into single lines."""
+        out: list[tuple[int, int, str]] = []
+        lo, hi = start - 1, max(end, start) - 1
+        for tag, i1, i2, j1, j2 in self.opcodes:
+            if tag == "equal":
+                continue
+            if i1 == i2:  # pure insertion before old line i1
+                if lo <= i1 <= hi:
+                    out.append((i1 + 1, i1 + 1, "".join(new[j1:j2])))
+                continue
+            if i2 - 1 < lo or i1 > hi:
+                continue
+            if tag == "replace" and i2 - i1 == j2 - j1:
+                for k in range(max(i1, lo), min(i2 - 1, hi) + 1):
+                    out.append((k + 1, k + 2, new[j1 + k - i1]))
+            else:
+                out.append((i1 + 1, i2 + 1, "".join(new[j1:j2])))
+        return out
+
     def hunk_for_old_line(self, line: int, new: list[str]) -> Optional[tuple[int, int, str]]:
         """The replacement (old start, old end exclusive, new text) covering an old line."""
         i = line - 1

@@ -9,7 +9,7 @@ residual check (JM090) keeps reporting it, so nothing is skipped silently.
 Rule id allocation (so helpers never collide):
   JM001         quixote imports -> jack_runtime (engine helper)
   JM010-JM049   Python rules for other Quixote constructs ("rules" helper)
-  JM050-JM059   PTL templates ("ptl" helper)
+  JM040-JM059   PTL templates ("ptl" helper; JM040 converts the templates)
   JM090-JM099   engine checks: JM090 residual Quixote references, JM091 unused
                 suppressions, JM098 Python 2 source, JM099 file could not be processed
 
@@ -105,7 +105,7 @@ SERVER = "JM011"  # quixote.server.* run()/main(), QWIP, get_wsgi_app -> jack_ru
 PUBLISH1 = "JM012"  # quixote.publish1 -> compat shim
 FORM1 = "JM013"  # quixote.form1 -> marked for manual port
 CLEANUP = "JM014"  # quixote.cleanup() -> test helper
-PTL = "JM050"  # ptl_html/ptl_plain, enable_ptl, compile_package, ptl modules
+PTL = "JM040"  # ptl_html/ptl_plain, enable_ptl, compile_package, ptl modules
 PTL_PLUMBING = "JM017"  # enable_ptl(), the import hook, compile_package(), qx_build_py
 
 # Explicit entries: names that are renamed, handled by rules, or have no equivalent.

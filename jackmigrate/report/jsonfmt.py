@@ -21,7 +21,9 @@ def _record(res: Any, f: Any) -> dict[str, Any]:
     d["path"] = res.path
     if res.new_path:
         d["new_path"] = res.new_path
-    if d["fix"] is None and d["reason"] is None and f.bucket is not Bucket.REWRITTEN:
+    if d["fix"] is None and d["reason"] is None and f.bucket is Bucket.REWRITTEN:
+        d["reason"] = "the rewrite is in the file's diff but not on this line (e.g. a template body)"
+    elif d["fix"] is None and d["reason"] is None:
         d["reason"] = {
             Bucket.MARKED: "needs a manual change; a TODO comment marks it",
             Bucket.SHIM: "keeps working through jack_runtime.compat",

@@ -72,8 +72,9 @@ What the engine guarantees and expects:
 Text-level rules (the PTL converter): a rule whose ``suffixes`` is set runs only on files
 with those suffixes.  If it overrides :meth:`Rule.convert_source`, the engine calls it on
 the decoded text before parsing (the result must be Python source), and when
-``rename_suffix`` is set the output file is renamed (``page.ptl`` -> ``page.py``).  The
-converted text then flows through every other selected rule.  Report findings from
+``rename_suffix`` is set every file with one of the rule's suffixes is renamed
+(``page.ptl`` -> ``page.py``, even one without templates).  The converted text then flows
+through every other selected rule.  Report findings from
 ``convert_source`` with ``self.report_at(line, column, bucket, message)``.
 
 A rule may instead (or also) override :meth:`Rule.transform_module` for whole-module
@@ -91,7 +92,13 @@ matches most files makes the engine parse them all.
 Inline suppression ``# jackmigrate: ignore[JM001]`` (or ``ignore`` for every rule) on a
 line discards the changes and findings of that rule on nodes starting on that line; a
 ``# jackmigrate: skip-file`` comment line opts the whole file out.  Rules do nothing for
-this: the engine enforces it and reports suppressions that suppressed nothing.
+this in ``visit_*``/``leave_*``: the engine enforces it and reports suppressions that
+suppressed nothing.  A rule that rewrites in ``transform_module`` asks
+``self.ctx.is_suppressed(self.id, node)`` while walking.
+
+Trying a rule: ``jackmigrate.engine.migrate_source(text, "app.py", [MyRule])`` returns a
+FileResult (``new_text``, ``new_path``, ``findings``, ``error``), the same path the
+harness and the command line take.
 """
 
 from __future__ import annotations
