@@ -171,6 +171,11 @@ def _run(
                 sys.stdout.buffer.write(b"".join(data for data, _ in diffs))
                 sys.stdout.flush()
             report = err
+        if mode == "check":
+            for r in results:
+                if r.changed:
+                    target = f" -> {r.new_path}" if r.new_path else ""
+                    report.print(f"would rewrite {r.path}{target}", highlight=False, soft_wrap=True)
         print_findings(report, results, show_rewritten)
         print_summary(report, summary, mode)
 

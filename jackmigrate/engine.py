@@ -18,7 +18,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
@@ -152,7 +152,7 @@ def migrate_bytes(
     try:
         result = _migrate_text(path, src, rules, opts, index, index_markers)
     except SourceError as exc:
-        return _error(path, PARSE_ERROR, exc.message, exc.line, exc.column)
+        return _error(path, exc.rule, exc.message, exc.line, exc.column)
     except Exception as exc:  # a rule bug must not stop the run
         tb = traceback.extract_tb(exc.__traceback__)
         where = next((f"{f.filename}:{f.lineno}" for f in reversed(tb) if "jackmigrate" in f.filename), "")
@@ -185,7 +185,7 @@ def migrate_source(
     try:
         return _migrate_text(path, src, chosen, opts, index, getattr(index, "markers", ()) or (), force=True)
     except SourceError as exc:
-        return _error(path, PARSE_ERROR, exc.message, exc.line, exc.column)
+        return _error(path, exc.rule, exc.message, exc.line, exc.column)
 
 
 def _module_name(path: str, opts: Options, index: object) -> str:
@@ -253,8 +253,9 @@ def _migrate_text(
         if py2 is not None:
             raise SourceError(
                 f"Python 2 source ({py2[1]} on line {py2[0]}): convert it to Python 3 first "
-                "(e.g. with python-modernize or 2to3), then run jackmigrate",
+                "(e.g. with python-modernize or 2to3, or select rule JM002), then run jackmigrate",
                 py2[0],
+                rule=PY2_ERROR,
             )
         what = "after PTL conversion: " if text is not original else ""
         raise SourceError(f"cannot parse {what}{reason} (line {line})", line, col)

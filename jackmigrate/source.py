@@ -28,11 +28,12 @@ __all__ = [
 class SourceError(Exception):
     """A file that cannot be processed; ``line`` is 1-based (0 when unknown)."""
 
-    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+    def __init__(self, message: str, line: int = 0, column: int = 0, rule: str = "JM099") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.rule = rule  # JM099 cannot be processed, JM098 Python 2 source
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -144,16 +145,27 @@ def load_app_module(app_dir: Path):
     return module
 
 
+def _gunicorn_has_control_socket() -> bool:
+    import gunicorn.config
+
+    return any("--no-control-socket" in (setting.cli or [])
+               for setting in gunicorn.config.KNOWN_SETTINGS)
+
+
 @contextlib.contextmanager
 def gunicorn(app_dir: Path, worker: str) -> Iterator[int]:
     """gunicorn serving clientsapp:create_app() on 127.0.0.1, port chosen by the kernel
     (read back from its log), one worker of kind ``worker`` (sync or gthread)."""
     if importlib.util.find_spec("gunicorn") is None:
         pytest.skip("gunicorn is not installed")
-    log_path = app_dir / ("gunicorn-%s.log" % worker)
+    run_dir = Path(tempfile.mkdtemp(prefix="gunicorn-%s-" % worker, dir=app_dir))
+    log_path = run_dir / "gunicorn.log"
     args = [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "-w", "1", "-k", worker,
-            "--chdir", str(app_dir), "--graceful-timeout", "2", "--error-logfile", str(log_path),
-            "--control-socket", str(app_dir / ("gunicorn-%s.ctl" % worker))]
+            "--chdir", str(app_dir), "--graceful-timeout", "2", "--error-logfile", str(log_path)]
+    if _gunicorn_has_control_socket():
+        # gunicorn >= 27 listens on ~/.gunicorn/gunicorn.ctl by default: shared by every
+        # parallel test server
+        args.append("--no-control-socket")
     if worker == "gthread":
         args += ["--threads", "4"]
     args.append("clientsapp:create_app()")

@@ -94,7 +94,7 @@ def test_syntax_error_reported_not_raised() -> None:
 def test_python2_source_gets_a_specific_message() -> None:
     src = b"import quixote\n\ndef f(x):\n    print 'hello', x\n"
     res = migrate_bytes("old.py", src, JM001)
-    assert res.error is not None and res.error.line == 4
+    assert res.error is not None and res.error.line == 4 and res.error.rule == "JM098"
     assert "Python 2" in res.error.message and "first" in res.error.message
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jackmigrate.config import Config, ConfigError, find_pyproject, load_config, parse_target
+from jackmigrate.config import ConfigError, find_pyproject, load_config, parse_target
 from jackmigrate.discover import discover
 from jackmigrate.engine import Options, migrate_bytes
 from jackmigrate.report.diff import unified_diff

@@ -182,44 +182,58 @@ def _add_field_value(fields: dict[str, Any], name: str, value: Any) -> None:
         fields[name] = value
 
 
-# See RFC 2109. Note that this parser is more liberal (Quixote's).
-_COOKIE_RE = re.compile(
-    r"""
-    \s*
-    (?P<name>[^=;,\s]+)
-    \s*
-    (
-        =
-        \s*
-        (
-            (?P<qvalue> "(\\[\x00-\x7f] | [^"])*")
-            |
-            (?P<value> [^";,\s]*)
-        )
-    )?
-    \s*
-    [;,]?
-    """,
-    re.VERBOSE,
-)
+# See RFC 2109. Note that this parser is more liberal (Quixote's). Quixote matched each
+# cookie with one regex whose quoted value was "(\\[\x00-\x7f] | [^"])*": a backslash
+# fits both branches, so an unterminated quoted value of n backslashes took 2**n steps
+# (a 60-byte Cookie header held a server thread for good). The same grammar is read here
+# in linear time, with the regex's results (see _quoted_end); the name is searched for
+# without the regex's leading \s*, which made a run of blanks quadratic.
+_COOKIE_NAME_RE = re.compile(r'(?P<name>[^=;,\s]+)\s*(?P<eq>=\s*)?')
+_COOKIE_VALUE_RE = re.compile(r'[^";,\s]*')
+_COOKIE_END_RE = re.compile(r'\s*[;,]?')
 _COOKIE_UNESCAPE_RE = re.compile(r'\\(.)')
+
+
+def _quoted_end(text: str, start: int, last_quote: int) -> int:
+    """The end of the quoted value opening at ``text[start]``, as Quixote's backtracking
+    regex found it: a backslash escapes the next ASCII character unless that would leave
+    no closing quote (nothing after ``last_quote``, the text's last quote, can close)."""
+    i = start + 1
+    while True:
+        char = text[i]
+        if char == '\\' and i + 2 <= last_quote and text[i + 1] <= '\x7f':
+            i += 2
+        elif char != '"':
+            i += 1
+        else:
+            return i + 1
 
 
 def parse_cookies(text: str) -> dict[str, str]:
     """Parse a Cookie header: ``{name: value}``; ``$Path``-style attributes skipped,
     quoted values unescaped, anything unparseable skipped (never an error)."""
     result = {}
-    for m in _COOKIE_RE.finditer(text):
+    last_quote = text.rfind('"')
+    pos = 0
+    while True:
+        m = _COOKIE_NAME_RE.search(text, pos)
+        if m is None:
+            return result
         name = m.group('name')
-        if name[0] == '$':
-            continue  # per-cookie attributes (e.g. $Path) are not handled
-        qvalue = m.group('qvalue')
-        if qvalue:
-            value = _COOKIE_UNESCAPE_RE.sub(r'\1', qvalue)[1:-1]
-        else:
-            value = m.group('value') or ''
-        result[name] = value
-    return result
+        pos = m.end()
+        value = ''
+        if m.group('eq') is not None:
+            if pos < last_quote and text[pos] == '"':
+                end = _quoted_end(text, pos, last_quote)
+                value = _COOKIE_UNESCAPE_RE.sub(r'\1', text[pos:end])[1:-1]
+                pos = end
+            else:
+                value_match = _COOKIE_VALUE_RE.match(text, pos)
+                value = value_match.group()
+                pos = value_match.end()
+        pos = _COOKIE_END_RE.match(text, pos).end()
+        if name[0] != '$':  # per-cookie attributes (e.g. $Path) are not handled
+            result[name] = value
 
 
 def _utf8_from_wsgi(text: str) -> str | None:

@@ -8,7 +8,7 @@ import libcst as cst
 
 from jackmigrate import targets
 from jackmigrate.imports import dotted, dotted_expr, drop_empty_lines
-from jackmigrate.rules.base import Bucket, Example, Rule, SAFE
+from jackmigrate.rules.base import Example, Rule, SAFE
 from jackmigrate.walk import BatchWalker
 
 _JACK_ROOT = "jack_runtime"
