@@ -64,18 +64,45 @@ def load_target(spec: str) -> Any:
     return obj
 
 
+class _BuiltInServingThread:
+    """A factory's app, built on the first request, in the thread that serves every request.
+
+    Quixote's simple and threaded servers ran the whole publisher in one thread, so its
+    factory could open thread-bound resources (sqlite3 connections, a Durus client). With
+    ``threads=1`` Jack keeps that: waitress's single worker thread calls the factory.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+        self.app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if self.app is None:
+            self.app = resolve_app(self.factory)
+        return self.app(environ, start_response)
+
+
+def _wsgi_app(app_or_factory: Any, waitress_kw: dict[str, Any]) -> WSGIApp:
+    if waitress_kw.get("threads") == 1 and callable(app_or_factory) and _is_factory(app_or_factory):
+        return _BuiltInServingThread(app_or_factory)
+    return resolve_app(app_or_factory)
+
+
 def create_server(app_or_factory: Any, host: str = "127.0.0.1", port: int = 8080,
                   **waitress_kw: Any) -> BaseWSGIServer | MultiSocketServer:
     """A bound, not yet running, waitress server (``port=0`` picks a free port; see
-    ``server.effective_port``). Call ``server.run()`` to serve and ``server.close()`` to stop."""
-    return waitress.create_server(resolve_app(app_or_factory), host=host, port=port,
+    ``server.effective_port``). Call ``server.run()`` to serve and ``server.close()`` to stop.
+
+    With ``threads=1`` a factory is called in the serving thread, on the first request."""
+    return waitress.create_server(_wsgi_app(app_or_factory, waitress_kw), host=host, port=port,
                                   **waitress_kw)
 
 
 def run(app_or_factory: Any, host: str = "127.0.0.1", port: int = 8080,
         **waitress_kw: Any) -> None:
-    """Serve until interrupted. Extra keywords are waitress settings (threads=8, ...)."""
-    waitress.serve(resolve_app(app_or_factory), host=host, port=port, **waitress_kw)
+    """Serve until interrupted. Extra keywords are waitress settings (threads=8, ...); with
+    ``threads=1`` a factory is called in the serving thread, as Quixote's servers did."""
+    waitress.serve(_wsgi_app(app_or_factory, waitress_kw), host=host, port=port, **waitress_kw)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -59,13 +59,6 @@ def test_single_threaded_app_under_gunicorn_sync(tmp_path):
         assert _get(port) == (200, b"posts: 1")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "jack_runtime.serve.run/create_server call the factory in the calling thread and serve "
-    "from waitress's worker threads, even with threads=1, so a Quixote app holding a "
-    "thread-bound object from its factory (sqlite3, Durus) gets a 500 on every request "
-    "(fixtures/blog migrated: `python run_server.py`). Fix: with threads=1, call the "
-    "factory in waitress's single worker thread (and have jackmigrate keep simple_server's "
-    "single thread: run(..., threads=1))"))
 def test_single_threaded_app_under_jack_serve_with_one_thread(tmp_path, monkeypatch):
     (tmp_path / "clientsapp_serve.py").write_text(textwrap.dedent(APP))
     monkeypatch.syspath_prepend(str(tmp_path))

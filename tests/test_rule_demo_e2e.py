@@ -77,7 +77,7 @@ def test_mini_demo_migrated_text(demos: Path) -> None:
     _no_quixote_code(text)
     assert "def create_app():\n    return App(RootDirectory(), display_exceptions='plain')" in text
     assert "    from jack_runtime.serve import run" in text
-    assert "run(create_app, host='localhost', port=8080)" in text
+    assert "run(create_app, host='localhost', port=8080, threads=1)" in text
     # a second run changes nothing
     before = text
     results = migrate_tree(demos)

@@ -24,7 +24,7 @@ def test_threaded_server_positional_host_port_and_https_expression() -> None:
         threaded_server.run(create_publisher, 'localhost', 8000, use_https)
         """)
     assert ("jack_runtime.serve.run(create_publisher, 'localhost', 8000, "
-            "url_scheme='https' if use_https else 'http')") in (res.new_text or "")
+            "url_scheme='https' if use_https else 'http', threads=1)") in (res.new_text or "")
     assert "import jack_runtime.serve" in (res.new_text or "")
 
 
@@ -47,7 +47,7 @@ def test_run_used_elsewhere_keeps_the_quixote_import() -> None:
         main(run)
         """)
     text = res.new_text or ""
-    assert "jack_runtime.serve.run(create_publisher, host='h', port=1)" in text
+    assert "jack_runtime.serve.run(create_publisher, host='h', port=1, threads=1)" in text
     assert "from quixote.server.simple_server import run, main" in text
 
 
@@ -60,7 +60,7 @@ def test_run_alias_is_switched_in_place() -> None:
     assert res.new_text == textwrap.dedent("""
         def main():
             from jack_runtime.serve import run as serve
-            serve(create_publisher, host='0.0.0.0', port=80)
+            serve(create_publisher, host='0.0.0.0', port=80, threads=1)
         """)
 
 
@@ -77,7 +77,7 @@ def test_create_publisher_renamed_across_modules_with_the_index() -> None:
     res = run(script, path="serve.py", index=index)
     text = res.new_text or ""
     assert "from myapp import create_app as factory, other" in text
-    assert "run(factory, host='localhost', port=8080)" in text
+    assert "run(factory, host='localhost', port=8080, threads=1)" in text
     assert "app = myapp.create_app()" in text
     # a module the project does not define keeps its name
     foreign = run("from otherlib import create_publisher\nx = create_publisher()\n", path="serve.py", index=index)

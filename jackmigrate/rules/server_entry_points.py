@@ -124,7 +124,7 @@ class ServerEntryPoints(PyRule):
                 "    from jack_runtime.serve import run\n"
                 "\n"
                 "    print('creating demo listening on http://localhost:8080/')\n"
-                "    run(create_app, host='localhost', port=8080)\n"
+                "    run(create_app, host='localhost', port=8080, threads=1)\n"
             ),
         ),
         Example(
@@ -157,7 +157,7 @@ class ServerEntryPoints(PyRule):
                 "from quixote.server import simple_server, cgi_server\n"
                 "import jack_runtime.serve\n"
                 "import wsgiref.handlers\n"
-                "jack_runtime.serve.run(create_publisher, host='', port=80, url_scheme='https')\n"
+                "jack_runtime.serve.run(create_publisher, host='', port=80, url_scheme='https', threads=1)\n"
                 "wsgiref.handlers.CGIHandler().run(create_publisher())\n"
             ),
         ),
@@ -379,6 +379,10 @@ class ServerEntryPoints(PyRule):
                     whitespace_before_if=cst.SimpleWhitespace(" "), whitespace_after_if=cst.SimpleWhitespace(" "),
                     whitespace_before_else=cst.SimpleWhitespace(" "), whitespace_after_else=cst.SimpleWhitespace(" "),
                 )))
+        if server in ("simple_server", "threaded_server"):
+            # Both ran the publisher in one thread: the factory may open thread-bound
+            # resources (sqlite3, Durus); jack_runtime.serve.run builds and serves it in one.
+            new_args.append(_kw("threads", cst.Integer("1")))
         if server == "scgi_server":
             script = keywords.get("script_name")
             if script is None and extra_positional:
