@@ -261,6 +261,12 @@ def _migrate_text(
         raise SourceError(f"cannot parse {what}{reason} (line {line})", line, col)
 
     layered = layers(tree_rules)
+    # A last layer of rules declared after every other ("*") runs in a pass only once
+    # the other layers changed nothing (no wasted walk in passes that are not final).
+    if layered and all("*" in r.after for r in layered[-1]) and len(layered) > 1:
+        normal_layers, final_layers = layered[:-1], layered[-1:]
+    else:
+        normal_layers, final_layers = layered, []
     passes = 0
     pass_findings: list[tuple[cst.Module, list[tuple[str, cst.CSTNode | tuple[int, int], Bucket, str, Optional[str]]]]] = []
     used_suppressions: set[tuple[int, str]] = set()
@@ -280,7 +286,15 @@ def _migrate_text(
         changed_ids: set[str] = set()
         sup = suppressions(current_code) if "jackmigrate:" in current_code else {}
         spans = _all_spans(pass_input) if sup else {}
-        for layer in layered:
+        final_layer_due = False
+        layer_queue = list(normal_layers)
+        pass_code: Optional[str] = None
+        pass_tree: Optional[cst.Module] = None
+        while layer_queue or final_layer_due:
+            if layer_queue:
+                layer = layer_queue.pop(0)
+            else:
+                layer, final_layer_due = final_layers[0], False
             bindings = collect_bindings(module, module_name)
             ctx = FileContext(path, target_python=opts.target_python, index=index,  # type: ignore[arg-type]
                               module_name=module_name, is_ptl=is_ptl, source=text)
@@ -314,11 +328,19 @@ def _migrate_text(
             if module is not before and marker.added:
                 changed_ids.add("TODO markers")
             pending.extend((before, p) for p in ctx.pending)
+            if not layer_queue and final_layers and layer is not final_layers[0]:
+                # Report-only checks that run after every rule (the residual scan) are
+                # needed once, on the text that no rule changes any more.
+                if module is not pass_input:
+                    pass_code, pass_tree = module.code, module
+                    if pass_code != current_code:
+                        break
+                final_layer_due = True
         pass_findings.append((pass_input, pending))
         if module is pass_input:
             break
         # Rules may rebuild nodes without changing them: compare the code, not the tree.
-        code = module.code
+        code = pass_code if pass_code is not None and pass_tree is module else module.code
         if code == current_code:
             break
         current_code = code
