@@ -30,7 +30,9 @@ from jackmigrate.report.summary import summarize
 from jackmigrate.report.text import print_diff, print_findings, print_summary
 from jackmigrate.rules import RegistryError, all_rules, get_rule, select_rules
 from jackmigrate.rules.base import Bucket, Finding
-from jackmigrate.source import SourceError, atomic_write
+from jackmigrate import baseline
+from jackmigrate.leftovers import leftover_findings
+from jackmigrate.source import SourceError, atomic_write, decode_source
 
 __all__ = ["main", "cli"]
 
@@ -69,6 +71,11 @@ def _split(values: Sequence[str]) -> list[str]:
               help="pyproject.toml to read (default: nearest one with [tool.jackmigrate]).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--show-rewritten", is_flag=True, help="List rewritten constructs too, not only what remains.")
+@click.option("--from-python2", is_flag=True,
+              help="Treat every file as Python 2 (default: only files that fail as Python 3).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --check: fail only on findings not recorded in FILE.")
+@click.option("--update-baseline", is_flag=True, help="With --check: record the current findings in the --baseline FILE.")
 @click.version_option(__version__, prog_name="jackmigrate")
 def cli(**kw: Any) -> None:
     """Migrate Quixote code under PATHS to Jack (in place unless --dry-run/--check)."""
@@ -92,6 +99,9 @@ def _run(
     config_path: Optional[Path],
     no_progress: bool,
     show_rewritten: bool,
+    from_python2: bool = False,
+    baseline_path: Optional[Path] = None,
+    update_baseline: bool = False,
 ) -> int:
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
@@ -104,6 +114,11 @@ def _run(
             return 0
         if not paths:
             raise UsageFailure("no PATH given (try: jackmigrate ./myapp --dry-run)")
+        if (baseline_path or update_baseline) and not check:
+            raise UsageFailure("--baseline and --update-baseline go with --check")
+        if update_baseline and baseline_path is None:
+            raise UsageFailure("--update-baseline needs --baseline FILE (where to write it)")
+        known = baseline.load(baseline_path) if baseline_path and not update_baseline else None
         start = paths[0].resolve() if paths[0].exists() else Path.cwd()
         cfg = load_config(config_path or find_pyproject(start))
         cfg = cfg.merged(
@@ -122,7 +137,7 @@ def _run(
         )
         root = git_root(start) or (cfg.source.parent if cfg.source else Path.cwd())
         files = discover(list(paths), root, cfg.exclude)
-    except (ConfigError, RegistryError, DiscoveryError, UsageFailure) as exc:
+    except (ConfigError, RegistryError, DiscoveryError, UsageFailure, baseline.BaselineError) as exc:
         err.print(f"jackmigrate: error: {exc}", style="bold red", soft_wrap=True)
         return EXIT_USAGE
 
@@ -132,6 +147,7 @@ def _run(
         target_python=cfg.target_python or sys.version_info[:2],
         root=str(root),
         per_path_ignores=per_path,
+        from_python2=from_python2,
     )
     index = build_index(files, str(root))
     n_jobs = cfg.jobs or os.cpu_count() or 1
@@ -143,6 +159,16 @@ def _run(
         code = _write(results, root, allow_dirty, err)
         if code:
             return code
+
+    if mode == "check":
+        _add_leftovers(results, files)
+        if update_baseline:
+            assert baseline_path is not None
+            written = baseline.write(baseline_path, [f for r in results for f in r.findings])
+            err.print(f"jackmigrate: baseline of {sum(written.counts.values())} findings written to "
+                      f"{baseline_path}", highlight=False)
+        elif known is not None:
+            _apply_baseline(results, known, err)
 
     diffs = [_diff(r) for r in results if r.changed]
     if diff_file is not None:
@@ -180,9 +206,49 @@ def _run(
         print_summary(report, summary, mode)
 
     status = EXIT_FAILED if summary.failed else 0
-    if mode == "check" and (summary.remaining or summary.changed):
-        status |= EXIT_REMAINING
+    if mode == "check" and not update_baseline:
+        if known is not None:
+            pending = any(f.bucket is not Bucket.ERROR for r in results for f in r.findings)
+        else:
+            pending = bool(summary.remaining or summary.changed)
+        if pending:
+            status |= EXIT_REMAINING
     return status
+
+
+def _add_leftovers(results: list[FileResult], files: list[tuple[str, str]]) -> None:
+    """--check also reports TODO markers jackmigrate left and uses of the shim."""
+    real_paths = dict(files)
+    for res in results:
+        if res.error is not None:
+            continue
+        text = res.new_text if res.changed and res.new_text is not None else None
+        if text is None:
+            try:
+                data = Path(real_paths.get(res.path, res.path)).read_bytes()
+            except OSError:
+                continue
+            if b"jackmigrate" not in data and b"compat" not in data and b"JACK_QUIXOTE_SHIM" not in data:
+                continue
+            try:
+                text = decode_source(data).text
+            except SourceError:
+                continue
+        res.findings.extend(leftover_findings(res.path, text))
+
+
+def _apply_baseline(results: list[FileResult], known: "baseline.Baseline", err: Console) -> None:
+    """Keep only the findings the baseline does not cover, and say how many it covered."""
+    everything = [f for r in results for f in r.findings]
+    new, gone = known.filter(everything)
+    keep = {id(f) for f in new}
+    for res in results:
+        res.findings = [f for f in res.findings if id(f) in keep]
+    covered = len(everything) - len(new)
+    note = f"jackmigrate: {covered} findings covered by the baseline"
+    if gone:
+        note += f"; {gone} recorded there are gone (fixed: update the baseline to lock that in)"
+    err.print(note, highlight=False)
 
 
 def _diff(res: FileResult) -> tuple[bytes, str]:
@@ -294,8 +360,14 @@ def _explain(out: Console, key: str) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console-script entry point: click usage errors exit 4, not click's 2 (2 means a
     file could not be processed)."""
+    args = list(argv) if argv is not None else sys.argv[1:]
+    if args[:1] == ["verify"]:
+        from jackmigrate.verify import verify_command
+
+        verify_command.main(args=args[1:], prog_name="jackmigrate verify")
+        return
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="jackmigrate", standalone_mode=False)
+        cli.main(args=args, prog_name="jackmigrate", standalone_mode=False)
     except click.UsageError as exc:
         exc.show()
         sys.exit(EXIT_USAGE)

@@ -66,6 +66,8 @@ class Options:
     root: str = "."
     # per-path rule ignores from the configuration: (glob, rule ids)
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # every file is Python 2 (--from-python2), not only those that fail as Python 3
+    from_python2: bool = False
 
 
 @dataclass
@@ -218,15 +220,20 @@ def _migrate_text(
     if force:
         applicable = [r for r in applicable if r.suffixes is None or PurePath(path).suffix in r.suffixes]
 
-    # Text-level rules (the PTL converter) run first, in layer order.
+    # Text-level rules (the Python 2 front end, then the PTL converter) run first, in layer
+    # order. A file the front end converted is Python 2 for the rules after it too (a PTL
+    # template from Python 2 is a generation-1 template).
+    from_python2 = opts.from_python2
     for layer in layers(applicable):
         for rule_cls in layer:
             if not rule_cls.has_text_hook():
                 continue
             ctx = FileContext(path, target_python=opts.target_python, index=index,  # type: ignore[arg-type]
                               module_name=module_name, is_ptl=is_ptl, source=text)
+            ctx.from_python2 = from_python2
             rule = rule_cls(ctx)
             converted = rule.convert_source(text)
+            from_python2 = ctx.from_python2
             for rid, where, bucket, message, reason in ctx.pending:
                 line, col = where if isinstance(where, tuple) else (0, 0)
                 findings.append(Finding(rid, bucket, message, path, line, col, line, col, reason))

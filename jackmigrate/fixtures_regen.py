@@ -44,13 +44,14 @@ class MigrationFailed(RuntimeError):
     pass
 
 
-def migrate_copy(source: Path, workdir: Path) -> Path:
-    """Copy SOURCE into WORKDIR and migrate the copy in place; return it."""
+def migrate_copy(source: Path, workdir: Path, extra_args: tuple[str, ...] = ()) -> Path:
+    """Copy SOURCE into WORKDIR and migrate the copy in place (with EXTRA_ARGS for the CLI,
+    e.g. ``--from-python2``); return it."""
     target = workdir / source.name
     # copy2 keeps mtimes: static files' Last-Modified must not change.
     shutil.copytree(source, target, ignore=IGNORED)
     proc = subprocess.run(
-        jackmigrate_command() + [str(target)],
+        jackmigrate_command() + [str(target), *extra_args],
         capture_output=True, text=True,
         env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1'),
     )

@@ -87,11 +87,31 @@ def _parses_as_python2(source: str) -> bool:
     return True
 
 
+# Syntax only Python 2 has. A file with none of it is not Python 2 (it may still use
+# Python 2 library calls, which --from-python2 converts): checked before any parse, so
+# Python 3 files cost one regex scan.
+_PY2_SYNTAX = re.compile(
+    r"""^[ \t]*print\b(?![ \t]*[(=.\[]|[ \t]*$)"""  # print statement
+    r"|^[ \t]*print[ \t]*$"
+    r"|^[ \t]*exec\b[ \t]+[^(=]"                     # exec statement
+    r"|\bexcept\b[^:\n]*,[ \t]*\w+[ \t]*:"            # except E, e:
+    r"|^[ \t]*raise\b[^\n#]*?\w[ \t]*,"               # raise E, "message"
+    r"|`"                                              # backquote repr
+    r"|<>"                                             # inequality
+    r"|\b0[0-7]+\b|\b\d+[lL]\b"                        # old octal, long literals
+    r"""|\b[uU][rR]['"]""",                              # ur'' strings
+    re.M,
+)
+
+
 def is_python2(source: str, *, ptl: bool = False) -> int | None:
     """The line of the first Python 2-only construct, or None when ``source`` is not Python 2.
 
-    A file is Python 2 when Python 3 rejects it and fissix's Python 2 grammar accepts it.
+    A file is Python 2 when it has Python 2-only syntax, Python 3 rejects it and fissix's
+    Python 2 grammar accepts it.
     """
+    if not _PY2_SYNTAX.search(source):
+        return None
     if ptl:
         source = _protect_ptl(source)
     error = _parses_as_python3(source)

@@ -65,3 +65,54 @@ def test_malformed_baselines_are_clear_errors(tmp_path) -> None:
     bad.write_text(json.dumps({"version": 1, "findings": [{"path": "a.py"}]}))
     with pytest.raises(baseline.BaselineError, match="entry 0 is malformed"):
         baseline.load(bad)
+
+
+def _cli(args, cwd):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "jackmigrate", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_reports_leftovers_and_honours_a_baseline(tmp_path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "done.py").write_text(
+        "from jack_runtime.compat import publish1\n"
+        "# TODO(jackmigrate JM013): port the form to jack_runtime.form\n"
+        "x = 1\n")
+    result = _cli(["app", "--check", "--format", "json"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    rules = sorted(f["rule"] for f in data["findings"])
+    assert rules == sorted([TODO_MARKER, SHIM_USE])
+
+    assert _cli(["app", "--check", "--baseline", "b.json", "--update-baseline"], tmp_path).returncode == 0
+    assert _cli(["app", "--check", "--baseline", "b.json"], tmp_path).returncode == 0
+    # a new construct fails the check again
+    (app / "new.py").write_text("from quixote import get_request\n")
+    again = _cli(["app", "--check", "--baseline", "b.json", "--no-progress"], tmp_path)
+    assert again.returncode == 1
+    assert "new.py" in again.stdout + again.stderr
+    assert "2 findings covered by the baseline" in again.stderr
+    # usage errors are exit 4
+    assert _cli(["app", "--dry-run", "--baseline", "b.json"], tmp_path).returncode == 4
+    assert _cli(["app", "--check", "--update-baseline"], tmp_path).returncode == 4
+
+
+def test_from_python2_converts_files_valid_in_both_languages(tmp_path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "store.py").write_text("from quixote import get_user\n\ndef known(d, k):\n    return d.has_key(k)\n")
+    plain = _cli(["app", "--dry-run", "--no-progress"], tmp_path)
+    assert "has_key" in plain.stdout and "+    return k in d" not in plain.stdout
+    forced = _cli(["app", "--dry-run", "--no-progress", "--from-python2"], tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert "+    return k in d" in forced.stdout
+
+
+def test_verify_is_a_subcommand(tmp_path) -> None:
+    result = _cli(["verify", "--help"], tmp_path)
+    assert result.returncode == 0
+    assert "ORIGINAL" in result.stdout

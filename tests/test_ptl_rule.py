@@ -75,11 +75,6 @@ def test_python2_origin_flag_forces_generation_1(monkeypatch):
     assert "out += htmltext('Hello ')" in out
 
 
-@pytest.mark.xfail(
-    reason="engine: _migrate_text renames only when convert_source changed the text; a .ptl "
-    "without templates must still become .py (import of the module would break otherwise)",
-    strict=False,
-)
 def test_ptl_without_templates_is_still_renamed():
     source = (QUIXOTE_DEMO / "integers.ptl").read_text()
     result = migrate_source(source, "quixote/demo/integers.ptl", rules=["JM040"])

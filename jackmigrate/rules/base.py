@@ -228,6 +228,8 @@ class FileContext:
         self.index = index
         self.module_name = module_name
         self.is_ptl = is_ptl
+        # The file is Python 2 source (--from-python2, or converted by the JM002 front end).
+        self.from_python2 = False
         # Text of the file as this pass sees it (after any text-level conversion).
         self.source = source
         self._suppressed: Optional[Callable[[str, cst.CSTNode], bool]] = None

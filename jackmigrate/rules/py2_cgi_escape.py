@@ -18,7 +18,7 @@ class Py2CgiEscape(Rule):
         "single-quoted attributes and is reported."
     )
     applicability = SAFE
-    markers = ("escape",)
+    markers = ("import cgi", "from cgi", ", cgi")
     examples = (
         Example(
             before="import cgi\nsafe = cgi.escape(text)\n",

@@ -21,7 +21,7 @@ class Py2Hashlib(Rule):
         "the encoding (Python 2 str was bytes)."
     )
     applicability = NEEDS_REVIEW
-    markers = ("md5", "sha")
+    markers = ("import md5", "from md5", ", md5", "import sha", "from sha", ", sha")
     examples = (
         Example(
             before="import md5\nkey = md5.new(b'x').hexdigest()\n",

@@ -17,7 +17,7 @@ class Py2Sets(Rule):
         "have had the same interface since Python 2.4."
     )
     applicability = SAFE
-    markers = ("sets",)
+    markers = ("import sets", "from sets", ", sets")
     examples = (
         Example(
             before="import sets\nseen = sets.Set()\nfixed = sets.ImmutableSet([1, 2])\n",

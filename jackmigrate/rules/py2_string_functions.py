@@ -30,7 +30,7 @@ class Py2StringFunctions(Rule):
         "the locale-dependent `letters`/`lowercase`/`uppercase` to their ASCII forms."
     )
     applicability = SAFE
-    markers = ("string",)
+    markers = ("import string", "from string", ", string")
     examples = (
         Example(
             before="import string\ntitle = string.join(words)\nparts = string.split(line, ',')\nn = string.atoi(text)\n",

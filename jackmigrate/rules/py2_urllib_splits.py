@@ -23,7 +23,8 @@ class Py2UrllibSplits(Rule):
         "left to a person, with a TODO naming the replacement."
     )
     applicability = NEEDS_REVIEW
-    markers = ("split", "to_bytes")
+    markers = ("splittype", "splithost", "splituser", "splitpasswd", "splitport", "splitnport",
+               "splitquery", "splittag", "splitattr", "splitvalue")
     examples = (
         Example(
             before="import urllib.parse\nscheme, rest = urllib.parse.splittype(url)\n",

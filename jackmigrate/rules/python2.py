@@ -41,7 +41,7 @@ class Python2ToPython3(Rule):
 
     def convert_source(self, source: str) -> str:
         ptl = self.ctx.suffix == ".ptl"
-        forced = getattr(self.ctx, "from_python2", False)
+        forced = self.ctx.from_python2
         line = is_python2(source, ptl=ptl)
         if line is None and not forced:
             return source
@@ -51,6 +51,7 @@ class Python2ToPython3(Rule):
             if line is None:  # --from-python2 on a file that is fine as Python 3
                 return source
             raise SourceError(f"Python 2 source that cannot be converted: {exc.reason}", exc.line) from None
+        self.ctx.from_python2 = True  # read by the PTL rule: every literal of [html] is markup
         if result.code == source:
             return source
         self.report_at(line or 1, 0, Bucket.REWRITTEN, "Python 2 source converted to Python 3")
