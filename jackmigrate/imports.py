@@ -3,7 +3,7 @@ to which dotted names, and adding/removing import statements without a full walk
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Union
+from typing import Collection, Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -12,6 +12,7 @@ from jackmigrate.walk import iter_statements
 __all__ = [
     "dotted",
     "dotted_expr",
+    "count_names",
     "collect_bindings",
     "add_imports",
     "remove_imports",
@@ -42,6 +43,35 @@ def dotted_expr(name: str) -> Union[cst.Name, cst.Attribute]:
     for part in parts[1:]:
         expr = cst.Attribute(value=expr, attr=cst.Name(part))
     return expr
+
+
+class _NameCounter(cst.CSTVisitor):
+    def __init__(self, names: Collection[str]) -> None:
+        self.names = names
+        self.counts: dict[str, int] = {}
+        self.attrs: set[int] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.attrs.add(id(node.attr))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names and id(node) not in self.attrs:
+            self.counts[node.value] = self.counts.get(node.value, 0) + 1
+
+
+def count_names(node: cst.CSTNode, names: Collection[str]) -> dict[str, int]:
+    """How often each of ``names`` is used under ``node`` as a bare name, import
+    statements excluded and ``x.name`` not counting as a use of ``name``: an import may
+    be dropped when its local name's count is 0."""
+    counter = _NameCounter(names)
+    node.visit(counter)
+    return counter.counts
 
 
 def import_statements(module: cst.Module) -> Iterable[Union[cst.Import, cst.ImportFrom]]:

@@ -11,12 +11,11 @@ What the Rule API does not give and these helpers add:
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 
 from jackmigrate import targets
-from jackmigrate.imports import dotted_expr
 from jackmigrate.rules.base import TODO_RE, Bucket, Rule, todo_comment
 
 __all__ = [
@@ -31,18 +30,9 @@ __all__ = [
     "is_docstring",
     "iter_calls",
     "module_level_names",
-    "qualify",
     "self_attrs",
     "string_value",
 ]
-
-Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
-
-
-def qualify(rule: object, expr: cst.BaseExpression) -> Optional[str]:
-    """Dotted name of ``expr`` through the file's imports (``rule.ctx.qualify``)."""
-    ctx = getattr(rule, "ctx")
-    return ctx.qualify(expr)
 
 
 def jack_equivalents(quixote_names: Iterable[str]) -> frozenset[str]:
@@ -293,10 +283,6 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
             return None
         return left + right
     return None
-
-
-def name_expr(dotted: str) -> cst.BaseExpression:
-    return dotted_expr(dotted)
 
 
 def header_todos(source: str) -> frozenset[str]:

@@ -6,31 +6,12 @@ from typing import Optional
 
 import libcst as cst
 
+from jackmigrate.imports import count_names
 from jackmigrate.rules._common import ClassTable, PyRule, iter_classes, jack_equivalents
 from jackmigrate.rules.base import SAFE, Example
 
 DIRECTORY = jack_equivalents(["quixote.directory.Directory"])
 META = jack_equivalents(["quixote.directory.DirectoryClass"])
-
-
-class _Uses(cst.CSTVisitor):
-    def __init__(self, names: set[str]) -> None:
-        self.names = names
-        self.count = 0
-        self.skip: set[int] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.skip.add(id(node.attr))
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value in self.names and id(node) not in self.skip:
-            self.count += 1
 
 
 class DirectoryMetaclass(PyRule):
@@ -188,9 +169,7 @@ class DirectoryMetaclass(PyRule):
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         if not self.changed:
             return updated_node
-        uses = _Uses(self.meta_locals)
-        updated_node.visit(uses)
-        if uses.count == 0:
+        if not count_names(updated_node, self.meta_locals):
             for local in self.meta_locals:
                 full = self.ctx.bindings[local]
                 self.remove_import(full.rpartition(".")[0], "DirectoryClass")

@@ -6,6 +6,7 @@ from typing import Optional, Sequence, Union
 
 import libcst as cst
 
+from jackmigrate.imports import dotted
 from jackmigrate.rules._common import (
     PyRule,
     ClassTable,
@@ -14,6 +15,7 @@ from jackmigrate.rules._common import (
     free_name,
     is_docstring,
     iter_calls,
+    iter_classes,
     jack_equivalents,
     module_level_names,
     self_attrs,
@@ -349,6 +351,10 @@ class PublisherToApp(PyRule):
         self.app_name = "App"
         self.need_app: set[str] = set()  # local names App must be imported as
         self.remove_from: set[str] = set()  # modules "from M import Publisher" to drop
+        # The one module-level `from quixote.publish import Publisher [as X]`, rewritten in
+        # place (a one-line diff) rather than removed and re-added at the end of the imports.
+        self.in_place: Optional[cst.ImportFrom] = None
+        self.in_place_local: Optional[str] = None
         self.framework = False  # the file imports Quixote or Jack
         self.function_stack: list[bool] = []  # per def: is it a binding process_request
         self.class_stack: list[bool] = []
@@ -365,7 +371,12 @@ class PublisherToApp(PyRule):
         for local, full in b.items():
             if full == PUBLISHER:
                 self.renames[local] = self.app_name if local == "Publisher" else local
-        for cls in _all_classes(node):
+        sole = [stmt.body[0] for stmt in node.body
+                if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+                and isinstance(stmt.body[0], cst.ImportFrom) and _imports_publisher(stmt.body[0])]
+        if len(sole) == 1 and len(sole[0].names) == 1 and sole[0].names[0].asname is None:
+            self.in_place = sole[0]
+        for cls in iter_classes(node):
             self.has_init.setdefault(cls.name.value, any(
                 isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in cls.body.body
             ) if isinstance(cls.body, cst.IndentedBlock) else False)
@@ -375,16 +386,26 @@ class PublisherToApp(PyRule):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if node.module is not None and not isinstance(node.names, cst.ImportStar):
-            from jackmigrate.imports import dotted
-
             mod = dotted(node.module)
             for alias in node.names:
                 if f"{mod}.{dotted(alias.name)}" == PUBLISHER:  # type: ignore[arg-type]
                     local = alias.asname.name.value if alias.asname else "Publisher"  # type: ignore[union-attr]
-                    self.remove_from.add(mod)
-                    self.need_app.add(self.renames.get(local, self.app_name))
                     self.rewritten(alias, f"{PUBLISHER} -> {APP}")
+                    if node is self.in_place:
+                        self.in_place_local = self.renames.get(local, self.app_name)
+                    else:
+                        self.remove_from.add(mod)
+                        self.need_app.add(self.renames.get(local, self.app_name))
         return False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if original_node is not self.in_place or self.in_place_local is None:
+            return updated_node
+        local = self.in_place_local
+        alias = cst.ImportAlias(name=cst.Name("App"),
+                                asname=None if local == "App" else cst.AsName(name=cst.Name(local)))
+        return updated_node.with_changes(module=cst.Attribute(cst.Name("jack_runtime"), cst.Name("app")),
+                                         names=[alias])
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.not_uses.add(id(node.name))
@@ -594,15 +615,18 @@ class PublisherToApp(PyRule):
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         for mod in sorted(self.remove_from):
             self.remove_import(mod, "Publisher")
-        for local in sorted(self.need_app):
+        for local in sorted(self.need_app - {self.in_place_local}):
             self.add_import("jack_runtime.app", "App", None if local == "App" else local)
         return updated_node
 
 
-def _all_classes(module: cst.Module) -> list[cst.ClassDef]:
-    from jackmigrate.rules._common import iter_classes
+def _imports_publisher(node: cst.ImportFrom) -> bool:
+    from jackmigrate.imports import dotted
 
-    return list(iter_classes(module))
+    if node.module is None or isinstance(node.names, cst.ImportStar):
+        return False
+    mod = dotted(node.module)
+    return any(f"{mod}.{dotted(a.name)}" == PUBLISHER for a in node.names)
 
 
 def _slot_todo(name: str) -> str:

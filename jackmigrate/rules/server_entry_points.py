@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
-from jackmigrate.imports import dotted
+from jackmigrate.imports import count_names, dotted
 from jackmigrate.rules._common import (
     PyRule,
     call_name,
@@ -229,10 +229,14 @@ class ServerEntryPoints(PyRule):
                     mods.add(mod)
         self.factory_modules = frozenset(mods & index_modules(index)) if index is not None else frozenset()
         self._scan_block(node.body)
-        counter = _NameCounter(self.ctx.bindings)
-        if counter.watch:  # a full visit only for files importing a server, QWIP or get_wsgi_app
-            node.visit(counter)
-        self.name_uses = counter.uses
+        # How often each imported name bound to a Quixote server object is used, so that an
+        # import is removed only when every use was converted.
+        watch = {
+            local for local, full in self.ctx.bindings.items()
+            if full in SERVER_RUNS or full in GET_WSGI_APP or full == QWIP
+        }
+        # A full visit only for files importing a server, QWIP or get_wsgi_app.
+        self.name_uses = count_names(node, watch) if watch else {}
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
@@ -596,29 +600,3 @@ class _RunImportSwitcher(cst.CSTTransformer):
             return updated_node
         self.done.add(mod)
         return updated_node.with_changes(module=cst.Attribute(value=cst.Name("jack_runtime"), attr=cst.Name("serve")))
-
-
-class _NameCounter(cst.CSTVisitor):
-    """How often each imported name bound to a Quixote server object is used (imports
-    excluded), so an import is removed only when every use was converted."""
-
-    def __init__(self, bindings: dict[str, str]) -> None:
-        self.watch = {
-            local for local, full in bindings.items()
-            if full in SERVER_RUNS or full in GET_WSGI_APP or full == QWIP
-        }
-        self.uses: dict[str, int] = {}
-        self.skip: set[int] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.skip.add(id(node.attr))
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value in self.watch and id(node) not in self.skip:
-            self.uses[node.value] = self.uses.get(node.value, 0) + 1
