@@ -11,6 +11,7 @@ from jackmigrate.walk import iter_statements
 
 __all__ = [
     "dotted",
+    "dotted_name",
     "dotted_expr",
     "count_names",
     "collect_bindings",
@@ -21,19 +22,27 @@ __all__ = [
 ]
 
 
+def dotted_name(node: cst.BaseExpression) -> Optional[str]:
+    """"a.b.c" for a Name/Attribute chain, None for any other expression (no import
+    resolution: see ``RuleContext.qualify`` for that)."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
 def dotted(node: Union[cst.Name, cst.Attribute, None]) -> str:
     """"a.b.c" for a Name/Attribute chain ("" for None)."""
     if node is None:
         return ""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value  # type: ignore[assignment]
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-    else:  # pragma: no cover - import names are always Name/Attribute
+    name = dotted_name(node)
+    if name is None:  # pragma: no cover - import names are always Name/Attribute
         raise TypeError(f"not a dotted name: {type(node).__name__}")
-    return ".".join(reversed(parts))
+    return name
 
 
 def dotted_expr(name: str) -> Union[cst.Name, cst.Attribute]:

@@ -32,6 +32,7 @@ import importlib
 import importlib.util
 import io
 import re
+import socket
 import sys
 import threading
 import types
@@ -274,6 +275,14 @@ def wsgi_call(app: Any, environ: dict[str, Any]) -> Result:
         assert isinstance(name, str) and isinstance(value, str), (name, value)
         assert name.lower() not in HOP_BY_HOP, "hop-by-hop header from the app: %s" % name
     return captured["status"], list(captured["headers"]), body
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for servers run in a
+    subprocess, which cannot hand back a kernel-chosen port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

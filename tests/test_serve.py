@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import http.client
-import socket
 import subprocess
 import sys
 import textwrap
@@ -11,7 +10,7 @@ from importlib.metadata import entry_points
 
 import pytest
 
-from harness import serving
+from harness import free_port, serving
 
 from jack_runtime import App
 from jack_runtime.directory import Directory
@@ -107,12 +106,6 @@ def test_create_server_serves_an_app_factory():
         server.close()
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_jack_serve_command(tmp_path):
     (tmp_path / "jack_serve_demo.py").write_text(textwrap.dedent("""
         from jack_runtime import App
@@ -128,7 +121,7 @@ def test_jack_serve_command(tmp_path):
         def create_app():
             return App(Root())
     """))
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "jack_runtime.serve", "serve", "jack_serve_demo:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--threads", "2"],

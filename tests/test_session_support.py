@@ -11,11 +11,7 @@ from typing import Iterator
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from harness import free_port
 
 
 def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:

@@ -111,6 +111,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Sequence, U
 
 import libcst as cst
 
+from jackmigrate.imports import dotted_name
+
 if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
     from jackmigrate.project import ProjectIndex
 
@@ -278,14 +280,9 @@ class FileContext:
         module of the app whose class derives from it.  Empty when unknown."""
         name = self.qualify(node)
         if name is None:
-            parts: list[str] = []
-            while isinstance(node, cst.Attribute):
-                parts.append(node.attr.value)
-                node = node.value
-            if not isinstance(node, cst.Name):
+            local = dotted_name(node)
+            if local is None:
                 return ()
-            parts.append(node.value)
-            local = ".".join(reversed(parts))
             name = f"{self.module_name}.{local}" if self.module_name else local
         if name == "quixote" or name.startswith("quixote."):
             return (name,)
