@@ -7,13 +7,14 @@ from typing import Collection, Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
-from jackmigrate.walk import iter_statements
+from jackmigrate.walk import iter_statements, scan
 
 __all__ = [
     "dotted",
     "dotted_name",
     "dotted_expr",
     "count_names",
+    "source_module",
     "collect_bindings",
     "add_imports",
     "remove_imports",
@@ -79,7 +80,7 @@ def count_names(node: cst.CSTNode, names: Collection[str]) -> dict[str, int]:
     statements excluded and ``x.name`` not counting as a use of ``name``: an import may
     be dropped when its local name's count is 0."""
     counter = _NameCounter(names)
-    node.visit(counter)
+    scan(node, counter)
     return counter.counts
 
 
@@ -89,6 +90,17 @@ def import_statements(module: cst.Module) -> Iterable[Union[cst.Import, cst.Impo
             for small in stmt.body:
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
                     yield small
+
+
+def source_module(imp: cst.ImportFrom, module_name: str) -> str:
+    """The dotted module ``imp`` imports from, a relative one resolved against
+    ``module_name`` (the importing module): "from . import x" in a.b.c is from a.b."""
+    base = dotted(imp.module) if imp.module is not None else ""
+    if imp.relative:
+        pkg = module_name.split(".")
+        prefix = ".".join(pkg[: max(len(pkg) - len(imp.relative), 0)])
+        base = ".".join(p for p in (prefix, base) if p)
+    return base
 
 
 def collect_bindings(module: cst.Module, module_name: str = "") -> dict[str, str]:
@@ -106,13 +118,7 @@ def collect_bindings(module: cst.Module, module_name: str = "") -> dict[str, str
                     top = full.split(".")[0]
                     bindings[top] = top
         else:
-            base = dotted(imp.module) if imp.module is not None else ""
-            if imp.relative:
-                pkg = module_name.split(".")
-                # "from . import x" in a.b.c refers to package a.b
-                up = len(imp.relative)
-                prefix = ".".join(pkg[: max(len(pkg) - up, 0)])
-                base = ".".join(p for p in (prefix, base) if p)
+            base = source_module(imp, module_name)
             if isinstance(imp.names, cst.ImportStar):
                 continue
             for alias in imp.names:

@@ -34,12 +34,14 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Optional, Sequence, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._nodes.internal import CodegenState
 
 from jackmigrate.source import SourceError, python2_reason
+from jackmigrate.walk import BatchWalker, scan
 
 __all__ = ["PtlError", "PtlFinding", "PtlResult", "convert_ptl", "HTML_MODULE"]
 
@@ -94,6 +96,11 @@ class _Prepass:
     # line of the `def` keyword -> "html" | "plain", for `def f [html] (...)` templates
     bracket_templates: dict[int, str]
     hstring_lines: list[int]
+
+
+# A necessary condition for _prepass to find anything: `[` then `html`/`plain` (only
+# whitespace, line continuations or comments between), or `h` right before a quote.
+_PREPASS_NEEDED = re.compile(r"""\[(?:[\s\\]|\#[^\r\n]*+)*+(?:html|plain)\b|\bh['"]""")
 
 
 def _prepass(source: str) -> _Prepass:
@@ -261,7 +268,11 @@ class _FormatBuilder:
                 raise TypeError(piece)
         gaps = _string_gaps(node, self.module)
         text = literals[0] + "".join(gap + literal for gap, literal in zip(gaps, literals[1:]))
-        call = cst.parse_expression(f"htmltext({text})")
+        if len(literals) == 1:
+            # The tree parse_expression would build, without a parser run per literal.
+            call: cst.BaseExpression = cst.Call(func=cst.Name("htmltext"), args=[cst.Arg(cst.SimpleString(text))])
+        else:
+            call = cst.parse_expression(f"htmltext({text})")
         if not uses_format:
             return call
         args: list[cst.Arg] = []
@@ -320,6 +331,79 @@ def _trusted_literal(node: cst.BaseExpression, module: cst.Module) -> cst.BaseEx
 
 
 # --------------------------------------------------------------------------------------
+# Node lines.
+
+
+class _Syntactic:
+    """``record_syntactic_position`` of :class:`_LineState` (a plain context manager:
+    libcst's generator-based one is a large part of PositionProvider's cost)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: "_LineState", node: cst.CSTNode, start_node: Optional[cst.CSTNode], end_node: Optional[cst.CSTNode]) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+        self.start = state.line
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        spans = self.state.spans
+        start = spans[id(self.start_node)][0] if self.start_node is not None else self.start
+        end = spans[id(self.end_node)][1] if self.end_node is not None else self.state.line
+        spans[id(self.node)] = (start, end)
+
+
+class _LineState(CodegenState):
+    """A code generation that records the first and last line of every node exactly as
+    libcst's PositionProvider does (syntactic positions), but only the lines: the
+    converter needs nothing else, and PositionProvider (with the deep copy that
+    MetadataWrapper makes) cost more than parsing the file."""
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.line = 1
+        self.stack: list[int] = []
+        # id(node) -> (start line, end line); the tree outlives this mapping.
+        self.spans: dict[int, tuple[int, int]] = {}
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        for token in self.indent_tokens:
+            self._advance(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        if "\n" in value or "\r" in value:
+            self._advance(value)
+
+    def _advance(self, value: str) -> None:
+        # Same line breaks as PositionProvider's regex: \r\n, \r, \n.
+        self.line += value.count("\n") + value.count("\r") - value.count("\r\n")
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self.stack.append(self.line)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self.stack.pop()
+        key = id(node)
+        if key not in self.spans:  # a syntactic position recorded already wins
+            self.spans[key] = (start, self.line)
+
+    def record_syntactic_position(  # type: ignore[override]
+        self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None
+    ) -> _Syntactic:
+        return _Syntactic(self, node, start_node, end_node)
+
+
+def _node_lines(module: cst.Module) -> dict[int, tuple[int, int]]:
+    """(start line, end line) of every node of ``module``, by ``id``."""
+    state = _LineState(module)
+    module._codegen(state)
+    return state.spans
+
+
+# --------------------------------------------------------------------------------------
 # The module transform.
 
 
@@ -331,15 +415,23 @@ class _Template:
     accumulator: str = "out"
 
 
+# The read-only visitors below are module-level classes: walk.scan reads a visitor
+# class's methods once per class, so a class made per call would cost that every time.
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_Name(self, n: cst.Name) -> None:
+        self.found.add(n.value)
+
+
 def _names_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            found.add(n.value)
-
-    node.visit(Collect())
-    return found
+    collector = _NameCollector()
+    scan(node, collector)
+    return collector.found
 
 
 def _ptl_bindings(module: cst.Module) -> tuple[dict[str, str], dict[str, str]]:
@@ -376,11 +468,10 @@ def _ptl_bindings(module: cst.Module) -> tuple[dict[str, str], dict[str, str]]:
 
 
 class _Converter(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
     def __init__(
         self,
         module: cst.Module,
+        lines: dict[int, tuple[int, int]],
         generation: int,
         prepass: _Prepass,
         review_comment: Optional[Callable[[str], str]] = None,
@@ -396,6 +487,7 @@ class _Converter(cst.CSTTransformer):
         # raised on its decorators and body; the rest go above their top-level statement.
         self.uncommented: list[PtlFinding] = []
         self.module = module
+        self.lines = lines
         self.generation = generation
         self.prepass = prepass
         self.decorator_names, self.decorator_modules = _ptl_bindings(module)
@@ -419,10 +511,7 @@ class _Converter(cst.CSTTransformer):
         self.uncommented.append(finding)
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.statement_lines = [
-            (self.get_metadata(PositionProvider, stmt).start.line, self.get_metadata(PositionProvider, stmt).end.line)
-            for stmt in node.body
-        ]
+        self.statement_lines = [self.lines[id(stmt)] for stmt in node.body]
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         if not self.uncommented or self.review_comment is None:
@@ -437,7 +526,7 @@ class _Converter(cst.CSTTransformer):
         return updated_node.with_changes(body=body)
 
     def line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+        return self.lines[id(node)][0]
 
     def decorator_kind(self, dec: cst.Decorator) -> tuple[Optional[str], bool]:
         """(template kind or None, whether Quixote 3.8 itself would recognise it)."""
@@ -475,7 +564,7 @@ class _Converter(cst.CSTTransformer):
     # -- scopes
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # Errors and findings point at the `def` line, not at the first decorator.
-        line = def_line = self.get_metadata(PositionProvider, node.name).start.line
+        line = def_line = self.line(node.name)
         kind = self.prepass.bracket_templates.get(def_line)
         for dec in node.decorators:
             dkind, exact = self.decorator_kind(dec)
@@ -541,7 +630,7 @@ class _Converter(cst.CSTTransformer):
         acc = template.accumulator
         html = template.kind == "html"
         self.used_templateio = True
-        start = cst.parse_statement(f"{acc} = TemplateIO(html={html})\n")
+        start = _parsed_statement(f"{acc} = TemplateIO(html={html})\n")
         first, *rest = list(body.body) or [None]
         new_body: list[cst.BaseStatement] = [start]
         if first is not None:
@@ -550,7 +639,7 @@ class _Converter(cst.CSTTransformer):
             new_body = [start, first.with_changes(leading_lines=[]), *rest]
         last = new_body[-1]
         if not _ends_with_return(last):
-            new_body.append(cst.parse_statement(f"return {acc}.getvalue()\n"))
+            new_body.append(_parsed_statement(f"return {acc}.getvalue()\n"))
         self.findings.append(
             PtlFinding(template.line, f"{template.kind} template {template.name} converted to an explicit accumulator")
         )
@@ -581,7 +670,7 @@ class _Converter(cst.CSTTransformer):
             and not isinstance(updated_node.names, cst.ImportStar)
         ):
             self.findings.append(PtlFinding(self.line(original_node), "quixote.html import now reads from jack_runtime.html"))
-            return updated_node.with_changes(module=cst.parse_expression(HTML_MODULE))
+            return updated_node.with_changes(module=_parsed_expression(HTML_MODULE))
         return updated_node
 
     # -- statements
@@ -663,27 +752,41 @@ class _Converter(cst.CSTTransformer):
         return self.convert_string(original_node, updated_node)
 
 
+# The same few statements are made for every template: parse each once (nodes are
+# immutable, so one tree may appear in several places; the output is only printed).
+@lru_cache(maxsize=64)
+def _parsed_statement(code: str) -> cst.BaseStatement:
+    return cst.parse_statement(code)
+
+
+@lru_cache(maxsize=8)
+def _parsed_expression(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
 def _binds_locally(name: str, node: cst.FunctionDef) -> bool:
     """Does the template bind ``name`` itself (parameter, assignment, import)?  Then it
     would shadow the module-level html helper the converted code calls."""
-    found = False
+    finder = _BindingFinder(name)
+    scan(node, finder)
+    return finder.found
 
-    class Bound(cst.CSTVisitor):
-        def visit_Param(self, p: cst.Param) -> None:
-            nonlocal found
-            found = found or p.name.value == name
 
-        def visit_AssignTarget(self, t: cst.AssignTarget) -> None:
-            nonlocal found
-            found = found or name in _names_in(t)
+class _BindingFinder(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.found = False
 
-        def visit_ImportAlias(self, a: cst.ImportAlias) -> None:
-            nonlocal found
-            local = a.asname.name if a.asname else a.name
-            found = found or (isinstance(local, cst.Name) and local.value == name)
+    def visit_Param(self, p: cst.Param) -> None:
+        self.found = self.found or p.name.value == self.name
 
-    node.visit(Bound())
-    return found
+    def visit_AssignTarget(self, t: cst.AssignTarget) -> None:
+        self.found = self.found or self.name in _names_in(t)
+
+    def visit_ImportAlias(self, a: cst.ImportAlias) -> None:
+        local = a.asname.name if a.asname else a.name
+        self.found = self.found or (isinstance(local, cst.Name) and local.value == self.name)
 
 
 def _ends_with_return(stmt: cst.BaseStatement) -> bool:
@@ -699,7 +802,7 @@ def _ends_with_return(stmt: cst.BaseStatement) -> bool:
 def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> cst.Module:
     """Drop the now unused ``quixote.ptl`` decorator imports and import the html helpers
     the converted code uses."""
-    still_used = _names_in(module.with_changes(body=[s for s in module.body if not _is_import_line(s)]))
+    still_used: Optional[set[str]] = None  # computed only when a decorator import is found
     have: set[str] = set()
     body: list[cst.BaseStatement] = []
     # Comments above a removed import move to the next statement.
@@ -717,6 +820,8 @@ def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> 
             if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
                 mod = cst.helpers.get_full_name_for_node(small.module)
                 if mod in _PTL_MODULES and drop_decorators and not isinstance(small.names, cst.ImportStar):
+                    if still_used is None:
+                        still_used = _names_in(module.with_changes(body=[s for s in module.body if not _is_import_line(s)]))
                     kept = [a for a in small.names if not _unused_decorator_alias(a, still_used)]
                     if not kept:
                         continue
@@ -803,43 +908,47 @@ def _add_html_names(body: list[cst.BaseStatement], names: list[str]) -> list[cst
 # Generation detection.
 
 
-def _detect_generation(module: cst.Module, prepass: _Prepass, wrapper: MetadataWrapper) -> tuple[int, int, str]:
+class _GenerationScan(cst.CSTVisitor):
+    """The evidence _detect_generation weighs: first lines of an HTML f-string, of a
+    template decorator, and of a markup literal inside an [html] template."""
+
+    def __init__(self, lines: dict[int, tuple[int, int]], bracket: dict[int, str]) -> None:
+        super().__init__()
+        self.lines = lines
+        self.bracket = bracket
+        self.html_fn: list[bool] = []
+        self.html_fstring_line = 0
+        self.decorator_line = 0
+        self.markup_line = 0
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        if _is_html_fstring(node) and not self.html_fstring_line:
+            self.html_fstring_line = self.lines[id(node)][0]
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        name = cst.helpers.get_full_name_for_node(node.decorator) or ""
+        if name.rpartition(".")[2] in _TEMPLATE_DECORATORS and not self.decorator_line:
+            self.decorator_line = self.lines[id(node)][0]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.html_fn.append(self.bracket.get(self.lines[id(node.name)][0]) == "html")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.html_fn.pop()
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if self.html_fn and self.html_fn[-1] and not self.markup_line:
+            value = node.evaluated_value
+            if isinstance(value, str) and any(c in value for c in _MARKUP_CHARS):
+                self.markup_line = self.lines[id(node)][0]
+
+
+def _detect_generation(module: cst.Module, prepass: _Prepass, lines: dict[int, tuple[int, int]]) -> tuple[int, int, str]:
     """(generation, line of the evidence, explanation)."""
-    positions = wrapper.resolve(PositionProvider)
-    html_fstring_line = 0
-    decorator_line = 0
-    markup_line = 0
     bracket = prepass.bracket_templates
-
-    class Scan(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.html_fn: list[bool] = []
-
-        def visit_FormattedString(self, node: cst.FormattedString) -> None:
-            nonlocal html_fstring_line
-            if _is_html_fstring(node) and not html_fstring_line:
-                html_fstring_line = positions[node].start.line
-
-        def visit_Decorator(self, node: cst.Decorator) -> None:
-            nonlocal decorator_line
-            name = cst.helpers.get_full_name_for_node(node.decorator) or ""
-            if name.rpartition(".")[2] in _TEMPLATE_DECORATORS and not decorator_line:
-                decorator_line = positions[node].start.line
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self.html_fn.append(bracket.get(positions[node.name].start.line) == "html")
-
-        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self.html_fn.pop()
-
-        def visit_SimpleString(self, node: cst.SimpleString) -> None:
-            nonlocal markup_line
-            if self.html_fn and self.html_fn[-1] and not markup_line:
-                value = node.evaluated_value
-                if isinstance(value, str) and any(c in value for c in _MARKUP_CHARS):
-                    markup_line = positions[node].start.line
-
-    wrapper.module.visit(Scan())
+    found = _GenerationScan(lines, bracket)
+    scan(module, found)
+    html_fstring_line, decorator_line, markup_line = found.html_fstring_line, found.decorator_line, found.markup_line
     if not bracket:
         if prepass.hstring_lines:
             return 2, prepass.hstring_lines[0], "h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
@@ -861,12 +970,11 @@ def _detect_generation(module: cst.Module, prepass: _Prepass, wrapper: MetadataW
     )
 
 
-def _foreign_binding(wrapper: MetadataWrapper, name: str) -> int:
+def _foreign_binding(module: cst.Module, lines: dict[int, tuple[int, int]], name: str) -> int:
     """Line of a top-level binding of ``name`` other than an import from an html module
     (``quixote.html`` or Jack's), or 0."""
-    positions = wrapper.resolve(PositionProvider)
-    for stmt in wrapper.module.body:
-        line = positions[stmt].start.line
+    for stmt in module.body:
+        line = lines[id(stmt)][0]
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == name:
             return line
         if not isinstance(stmt, cst.SimpleStatementLine):
@@ -935,15 +1043,19 @@ def convert_ptl(
         generation = int(directive.group(1))
     if generation not in (None, 1, 2, 3):
         raise ValueError(f"generation must be 1, 2 or 3, not {generation!r}")
-    prepass = _prepass(source)
+    # Without a possible [html]/[plain] annotation or h-string there is nothing for the
+    # token pass to do: skip tokenizing (what it would report, a file that does not
+    # tokenize, does not compile either, and is reported below exactly as before).
+    prepass = _prepass(source) if _PREPASS_NEEDED.search(source) else _Prepass(source, {}, [])
     try:
         # CPython's parser first: libcst accepts some Python 2 forms (`except E, e:`).
         compile(prepass.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
         module = cst.parse_module(prepass.text)
     except (SyntaxError, cst.ParserSyntaxError):
+        prepass = _prepass(source)  # raises the tokenizer's error first, as it always did
         raise _syntax_error(prepass.text) from None
-    wrapper = MetadataWrapper(module)
-    detected, line, why = _detect_generation(module, prepass, wrapper)
+    lines = _node_lines(module)
+    detected, line, why = _detect_generation(module, prepass, lines)
     findings: list[PtlFinding] = []
     if generation is None:
         generation = detected
@@ -953,9 +1065,10 @@ def convert_ptl(
             generation = 2  # [html] declarations with only F/h-strings as markup
         findings.append(PtlFinding(line or 1, f"PTL generation {generation} (set explicitly)"))
     note = findings[0].message if findings[0].kind == "review" else ""
-    converter = _Converter(wrapper.module, generation, prepass, review_comment, note)
+    converter = _Converter(module, lines, generation, prepass, review_comment, note)
     try:
-        new = wrapper.visit(converter)
+        # One walk rebuilding only the nodes that change (libcst's visit rebuilds all).
+        new = BatchWalker([converter]).walk(module)
     except PtlError as exc:
         if exc.line == 0:
             raise PtlError(1, exc.reason) from None
@@ -967,7 +1080,7 @@ def convert_ptl(
     if converter.used_htmltext:
         need.append("htmltext")
     for name in need:
-        clash = _foreign_binding(wrapper, name)
+        clash = _foreign_binding(module, lines, name)
         if clash:
             raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
     new = _fix_imports(new, need, drop_decorators=bool(converter.templates))

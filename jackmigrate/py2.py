@@ -19,10 +19,12 @@ from __future__ import annotations
 import ast
 import io
 import re
+import threading
 import tokenize
 from dataclasses import dataclass, field
 from functools import lru_cache
 from os.path import dirname, exists, join, sep
+from typing import Optional
 
 from fissix import pygram, pytree
 from fissix.fixes.fix_import import FixImport
@@ -89,19 +91,30 @@ def _parses_as_python2(source: str) -> bool:
 
 # Syntax only Python 2 has. A file with none of it is not Python 2 (it may still use
 # Python 2 library calls, which --from-python2 converts): checked before any parse, so
-# Python 3 files cost one regex scan.
-_PY2_SYNTAX = re.compile(
-    r"""^[ \t]*print\b(?![ \t]*[(=.\[]|[ \t]*$)"""  # print statement
-    r"|^[ \t]*print[ \t]*$"
-    r"|^[ \t]*exec\b[ \t]+[^(=]"                     # exec statement
-    r"|\bexcept\b[^:\n]*,[ \t]*\w+[ \t]*:"            # except E, e:
-    r"|^[ \t]*raise\b[^\n#]*?\w[ \t]*,"               # raise E, "message"
-    r"|`"                                              # backquote repr
-    r"|<>"                                             # inequality
-    r"|\b0[0-7]+\b|\b\d+[lL]\b"                        # old octal, long literals
-    r"""|\b[uU][rR]['"]""",                              # ur'' strings
-    re.M,
+# Python 3 files cost a few scans.  One (literal that must be present, pattern) per
+# construct, cheapest first: the substring test skips most patterns, and each pattern
+# starts with a character rather than \b so that the regex engine can skip ahead (one
+# alternation of them all took four times as long).
+_PY2_SYNTAX: tuple[tuple[str, Optional[re.Pattern[str]]], ...] = (
+    ("`", None),                                                  # backquote repr
+    ("<>", None),                                                 # inequality
+    ("print", re.compile(r"""^[ \t]*print\b(?![ \t]*[(=.\[]|[ \t]*$)|^[ \t]*print[ \t]*$""", re.M)),
+    ("exec", re.compile(r"^[ \t]*exec\b[ \t]+[^(=]", re.M)),       # exec statement
+    ("raise", re.compile(r"^[ \t]*raise\b[^\n#]*?\w[ \t]*,", re.M)),  # raise E, "message"
+    ("except", re.compile(r"\bexcept\b[^:\n]*,[ \t]*\w+[ \t]*:")),  # except E, e:
+    # old octal (0777) and long (10L) literals: a digit not preceded by a word character
+    ("", re.compile(r"\d(?<!\w\d)(?:(?<=0)[0-7]+\b|\d*[lL]\b)")),
+    ("", re.compile(r"""[rR](?<=\b[uU][rR])['"]""")),               # ur'' strings
 )
+
+
+def _has_python2_syntax(source: str) -> bool:
+    for literal, pattern in _PY2_SYNTAX:
+        if literal and literal not in source:
+            continue
+        if pattern is None or pattern.search(source):
+            return True
+    return False
 
 
 def is_python2(source: str, *, ptl: bool = False) -> int | None:
@@ -110,7 +123,7 @@ def is_python2(source: str, *, ptl: bool = False) -> int | None:
     A file is Python 2 when it has Python 2-only syntax, Python 3 rejects it and fissix's
     Python 2 grammar accepts it.
     """
-    if not _PY2_SYNTAX.search(source):
+    if not _has_python2_syntax(source):
         return None
     if ptl:
         source = _protect_ptl(source)
@@ -174,6 +187,23 @@ def _default_fixers() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+_TOOLS = threading.local()
+
+
+def _tool() -> _Tool:
+    """This thread's refactoring tool, made once: building one compiles every fixer's
+    pattern (about 0.2 s, more than converting a typical file).  Reusing it is how 2to3
+    itself runs over many files: each fixer resets its per-file state in start_tree."""
+    tool = getattr(_TOOLS, "tool", None)
+    if tool is None:
+        tool = _TOOLS.tool = _Tool(list(_default_fixers()))
+        _TOOLS.initial_messages = list(tool.messages)
+    # Per-file state a fresh tool would have.
+    tool.messages = list(_TOOLS.initial_messages)
+    tool.fixer_log.clear()  # the fixers hold this very list
+    return tool
+
+
 def _parse(tool: RefactoringTool, source: str) -> pytree.Node:
     """RefactoringTool.refactor_string's parse, without the refactoring (done separately)."""
     features = _detect_future_features(source)
@@ -196,7 +226,7 @@ def to_python3(source: str, *, path: str = "<string>", ptl: bool = False) -> Py2
     protected = _protect_ptl(source) if ptl else source
     if not protected.endswith("\n"):
         protected += "\n"
-    tool = _Tool(list(_default_fixers()))
+    tool = _tool()
     try:
         tree = _parse(tool, protected)
     except (ParseError, TokenError) as exc:

@@ -20,12 +20,14 @@ import libcst as cst
 __all__ = ["BatchWalker", "child_fields", "scan", "iter_statements", "STATEMENT_TYPES"]
 
 # Node types that only carry whitespace/punctuation: skipped unless a rule visits them.
+# Not ImportStar nor ParamStar: they share a field with real nodes (ImportFrom.names,
+# Parameters.star_arg), and BatchWalker remembers a field once seen holding trivia, so
+# one ``from m import *`` or ``def f(*, a)`` hid every later file's aliases or ``*args``.
 _TRIVIA_NAMES = {
     "SimpleWhitespace", "ParenthesizedWhitespace", "Newline", "TrailingWhitespace",
     "EmptyLine", "Comment", "Comma", "Dot", "Colon", "Semicolon", "AssignEqual",
     "LeftParen", "RightParen", "LeftSquareBracket", "RightSquareBracket",
-    "LeftCurlyBrace", "RightCurlyBrace", "ImportStar", "Asynchronous",
-    "ParamSlash", "ParamStar",
+    "LeftCurlyBrace", "RightCurlyBrace", "Asynchronous", "ParamSlash",
 }
 _OPERATOR_BASES = (
     cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,

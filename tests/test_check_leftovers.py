@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
 from jackmigrate import baseline
+from jackmigrate.fixtures_regen import jackmigrate_command
 from jackmigrate.leftovers import SHIM_USE, TODO_MARKER, leftover_findings
 from jackmigrate.rules.base import Bucket, Finding
 
@@ -68,10 +70,7 @@ def test_malformed_baselines_are_clear_errors(tmp_path) -> None:
 
 
 def _cli(args, cwd):
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "jackmigrate", *args], cwd=cwd,
+    return subprocess.run([*jackmigrate_command(), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 

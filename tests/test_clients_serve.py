@@ -13,8 +13,6 @@ import textwrap
 import urllib.error
 import urllib.request
 
-import pytest
-
 import harness
 from test_clients_support import gunicorn
 

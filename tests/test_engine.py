@@ -337,3 +337,28 @@ def test_scan_and_walker_visit_like_libcst() -> None:
     out = BatchWalker([batch]).walk(module)
     assert batch.calls == ref.calls
     assert out is module  # nothing changed: not rebuilt
+
+
+def test_walker_sees_star_args_and_aliases_after_bare_star_and_star_import() -> None:
+    """A bare ``*`` (ParamStar) or ``from m import *`` (ImportStar) in one file must not
+    hide ``*args`` or imported names from the rules in the files walked after it."""
+    from jackmigrate.walk import BatchWalker
+
+    class Names(cst.CSTTransformer):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: list[str] = []
+
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+            self.names.append(original_node.value)
+            return updated_node
+
+    def names(src: str) -> list[str]:
+        rule = Names()
+        BatchWalker([rule]).walk(cst.parse_module(src))
+        return rule.names
+
+    assert names("def f(a, *, b): pass\n") == ["f", "a", "b"]
+    assert names("def g(*args: T, x): pass\n") == ["g", "args", "T", "x"]
+    assert names("from m import *\n") == ["m"]
+    assert names("from a import b as c\n") == ["a", "b", "c"]

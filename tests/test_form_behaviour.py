@@ -178,7 +178,7 @@ def test_render_hooks_can_be_overridden() -> None:
         def render_error(self, error):
             return jform.form.htmltext("<em>%s</em>") % error if error else ""
 
-    with jack_side(method="POST", form={}) as ns:
+    with jack_side(method="POST", form={}):
         form = MyForm()
         form.add(MyWidget, "n", required=True)
         form.add_submit("go")

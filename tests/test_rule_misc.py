@@ -6,17 +6,10 @@ import importlib
 import textwrap
 
 import pytest
+from rule_harness import migrate_twice as run
 
 from jackmigrate import targets
 from jackmigrate.engine import migrate_source
-
-
-def run(src: str, rules, path: str = "mod.py", index=None):  # type: ignore[no-untyped-def]
-    res = migrate_source(textwrap.dedent(src), path, list(rules), index=index)
-    assert res.error is None, res.error.message if res.error else ""
-    again = migrate_source(res.new_text or "", path, list(rules), index=index)
-    assert again.new_text == res.new_text, "not a fixed point"
-    return res
 
 
 def test_publish1_site_runs_on_the_compat_publisher() -> None:

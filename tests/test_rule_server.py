@@ -5,17 +5,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from rule_harness import migrate_twice
 
-from jackmigrate.engine import migrate_source
 from jackmigrate.project import build_index_from_sources
 
 
 def run(src: str, rules=("JM011",), path: str = "mod.py", index=None):  # type: ignore[no-untyped-def]
-    res = migrate_source(textwrap.dedent(src), path, list(rules), index=index)
-    assert res.error is None, res.error.message if res.error else ""
-    again = migrate_source(res.new_text or "", path, list(rules), index=index)
-    assert again.new_text == res.new_text, "not a fixed point"
-    return res
+    return migrate_twice(src, rules, path, index)
 
 
 def test_threaded_server_positional_host_port_and_https_expression() -> None:

@@ -3,16 +3,10 @@ from __future__ import annotations
 
 import textwrap
 
+from rule_harness import migrate_twice as run
+
 from jackmigrate.engine import migrate_source
 from jackmigrate.project import build_index_from_sources
-
-
-def run(src: str, rules, path: str = "mod.py", index=None):  # type: ignore[no-untyped-def]
-    res = migrate_source(textwrap.dedent(src), path, list(rules), index=index)
-    assert res.error is None, res.error.message if res.error else ""
-    again = migrate_source(res.new_text or "", path, list(rules), index=index)
-    assert again.new_text == res.new_text, "not a fixed point"
-    return res
 
 
 def test_forget_changes_in_a_subclass_of_a_project_manager() -> None:

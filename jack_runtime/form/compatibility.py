@@ -50,21 +50,21 @@ _widget_names = {
 
 
 class Form(_Form):
-    def __init__(self, action_url=None, *args, **kwargs):
+    def __init__(self, action_url: Any = None, *args: Any, **kwargs: Any) -> None:
         _Form.__init__(self, action=action_url, *args, **kwargs)
         self.cancel_url = None
         self.action_url = self.action
 
     def add_widget(
         self,
-        widget_class,
-        name,
-        value=None,
-        title=None,
-        hint=None,
-        required=False,
-        **kwargs,
-    ):
+        widget_class: Any,
+        name: str,
+        value: Any = None,
+        title: Any = None,
+        hint: Any = None,
+        required: bool = False,
+        **kwargs: Any,
+    ) -> None:
         try:
             widget_class = _widget_names[widget_class]
         except KeyError:

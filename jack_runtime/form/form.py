@@ -102,12 +102,12 @@ class Form(object):
 
     def __init__(
         self,
-        method="post",
-        action=None,
-        enctype=None,
-        use_tokens=True,
-        **attrs,
-    ):
+        method: str = "post",
+        action: Any = None,
+        enctype: Any = None,
+        use_tokens: bool = True,
+        **attrs: Any,
+    ) -> None:
 
         if method not in ("post", "get"):
             raise ValueError(

@@ -43,10 +43,10 @@ def merge_attrs(base: dict | None, overrides: dict | None) -> dict:
 class WidgetValueError(Exception):
     """May be raised a widget has problems parsing its value."""
 
-    def __init__(self, msg):
+    def __init__(self, msg: Any) -> None:
         self.msg = msg
 
-    def __str__(self):
+    def __str__(self) -> str:
         return stringify(self.msg)
 
 
@@ -72,16 +72,16 @@ class Widget(object):
 
     def __init__(
         self,
-        name,
-        value=None,
-        title="",
-        hint="",
-        required=False,
-        render_br=True,
-        form=None,
-        attrs=None,
-        **kwattrs,
-    ):
+        name: str,
+        value: Any = None,
+        title: Any = "",
+        hint: Any = "",
+        required: bool = False,
+        render_br: bool = True,
+        form: Any = None,
+        attrs: Any = None,
+        **kwattrs: Any,
+    ) -> None:
         assert self.__class__ is not Widget, "abstract class"
         self.name = name
         self.value = value
@@ -94,14 +94,14 @@ class Widget(object):
         self._form = form
         self._parsed = False
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<%s at %x: %s>" % (
             self.__class__.__name__,
             id(self),
             self.name,
         )
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "%s: %s" % (self.__class__.__name__, self.name)
 
     def get_name(self) -> str:
@@ -339,13 +339,13 @@ class SelectWidget(Widget):
 
     def __init__(
         self,
-        name,
-        value=None,
-        options=None,
-        sort=False,
-        verify_selection=True,
-        **kwargs,
-    ):
+        name: str,
+        value: Any = None,
+        options: Any = None,
+        sort: bool = False,
+        verify_selection: bool = True,
+        **kwargs: Any,
+    ) -> None:
         assert self.__class__ is not SelectWidget, "abstract class"
         Widget.__init__(self, name, value, **kwargs)
         self.options = []
@@ -467,8 +467,8 @@ class SelectWidget(Widget):
                 return default
 
     def set_allowed_values(
-        self, allowed_values, descriptions=None, sort=False
-    ):
+        self, allowed_values: Any, descriptions: Any = None, sort: bool = False
+    ) -> None:
         """(allowed_values:[any], descriptions:[any], sort:boolean=False)
 
         Set the options for this widget.  The allowed_values and descriptions
@@ -531,7 +531,7 @@ class RadiobuttonsWidget(SingleSelectWidget):
 
     SELECT_TYPE = "radiobuttons"
 
-    def __init__(self, name, value=None, options=None, delim=None, **kwargs):
+    def __init__(self, name: str, value: Any = None, options: Any = None, delim: Any = None, **kwargs: Any) -> None:
         SingleSelectWidget.__init__(
             self, name, value, options=options, **kwargs
         )
@@ -572,7 +572,7 @@ class MultipleSelectWidget(SelectWidget):
 
     SELECT_TYPE = "multiple_select"
 
-    def __init__(self, name, value=None, options=None, **kwargs):
+    def __init__(self, name: str, value: Any = None, options: Any = None, **kwargs: Any) -> None:
         SelectWidget.__init__(
             self, name, value, options=options, multiple='multiple', **kwargs
         )
@@ -623,7 +623,7 @@ class ButtonWidget(Widget):
 
     HTML_TYPE = "button"
 
-    def __init__(self, name, value=None, **kwargs):
+    def __init__(self, name: str, value: Any = None, **kwargs: Any) -> None:
         Widget.__init__(self, name, value=None, **kwargs)
         self.set_label(value)
 
@@ -705,7 +705,7 @@ class NumberWidget(StringWidget):
     TYPE_OBJECT = None  # eg. int, float
     TYPE_ERROR = None  # human-readable error message
 
-    def __init__(self, name, value=None, **kwargs):
+    def __init__(self, name: str, value: Any = None, **kwargs: Any) -> None:
         assert self.__class__ is not NumberWidget, "abstract class"
         assert (
             value is None or type(value) is self.TYPE_OBJECT
@@ -758,7 +758,7 @@ class OptionSelectWidget(SingleSelectWidget):
 
     SELECT_TYPE = "option_select"
 
-    def __init__(self, name, value=None, options=None, **kwargs):
+    def __init__(self, name: str, value: Any = None, options: Any = None, **kwargs: Any) -> None:
         SingleSelectWidget.__init__(
             self, name, value, options=options, onchange='submit()', **kwargs
         )
@@ -794,7 +794,7 @@ class CompositeWidget(Widget):
       _names : {name:string : Widget}
     """
 
-    def __init__(self, name, value=None, **kwargs):
+    def __init__(self, name: str, value: Any = None, **kwargs: Any) -> None:
         Widget.__init__(self, name, value, **kwargs)
         self.widgets = []
         self._names = {}
@@ -806,7 +806,7 @@ class CompositeWidget(Widget):
     def __getitem__(self, name: str) -> Any:
         return self._names[name].parse()
 
-    def get(self, name):
+    def get(self, name: str) -> Any:
         widget = self._names.get(name)
         if widget:
             return widget.parse()
@@ -881,13 +881,13 @@ class WidgetList(CompositeWidget):
 
     def __init__(
         self,
-        name,
-        value=None,
-        element_type=StringWidget,
-        element_kwargs=None,
-        add_element_label="Add row",
-        **kwargs,
-    ):
+        name: str,
+        value: Any = None,
+        element_type: Any = StringWidget,
+        element_kwargs: Any = None,
+        add_element_label: Any = "Add row",
+        **kwargs: Any,
+    ) -> None:
         element_kwargs = element_kwargs or {}
         assert (
             value is None or type(value) is list
@@ -982,15 +982,15 @@ class WidgetDict(CompositeWidget):
 
     def __init__(
         self,
-        name,
-        value=None,
-        element_key_type=StringWidget,
-        element_value_type=StringWidget,
-        element_key_kwargs={},  # noqa: B006
-        element_value_kwargs={},  # noqa: B006
-        add_element_label='Add row',
-        **kwargs,
-    ):
+        name: str,
+        value: Any = None,
+        element_key_type: Any = StringWidget,
+        element_value_type: Any = StringWidget,
+        element_key_kwargs: Any = {},  # noqa: B006
+        element_value_kwargs: Any = {},  # noqa: B006
+        add_element_label: Any = 'Add row',
+        **kwargs: Any,
+    ) -> None:
         assert (
             value is None or type(value) is dict
         ), 'value %r not a dict: got %r' % (name, value)

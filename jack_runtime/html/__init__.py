@@ -21,7 +21,7 @@ from .text import (
     TemplateIO,
     _q_format,
     _q_join,
-    _wraparg,
+    _wraparg,  # noqa: F401 - quixote.html exposes it too (outside __all__)
     htmlescape,
     htmltemplate,
     htmltext,

@@ -11,7 +11,7 @@ What the Rule API does not give and these helpers add:
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -29,6 +29,8 @@ __all__ = [
     "free_name",
     "is_docstring",
     "iter_calls",
+    "keep_statements",
+    "pass_if_empty",
     "module_level_names",
     "self_attrs",
     "string_value",
@@ -248,6 +250,24 @@ def docstring_free(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]
             continue
         out.append(stmt)
     return out
+
+
+def keep_statements(
+    line: cst.SimpleStatementLine, keep: list[cst.BaseSmallStatement]
+) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
+    """``line`` holding only ``keep`` (what a rule left of its statements): removed when
+    nothing is left, otherwise without a ``;`` dangling after its last statement."""
+    if not keep:
+        return cst.RemoveFromParent()
+    keep[-1] = keep[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    return line.with_changes(body=keep)
+
+
+def pass_if_empty(block: cst.IndentedBlock) -> cst.IndentedBlock:
+    """``block``, with a ``pass`` if a rule removed all its statements."""
+    if not block.body:
+        return block.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+    return block
 
 
 def comment_lines(text: str, width: int = 88) -> list[cst.EmptyLine]:

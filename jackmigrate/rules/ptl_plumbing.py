@@ -7,7 +7,7 @@ from typing import Union
 import libcst as cst
 
 from jackmigrate.imports import dotted
-from jackmigrate.rules._common import PyRule
+from jackmigrate.rules._common import PyRule, keep_statements, pass_if_empty
 from jackmigrate.rules.base import SAFE, Example
 
 ENABLE = frozenset({"quixote.enable_ptl"})
@@ -99,15 +99,10 @@ class PtlPlumbing(PyRule):
             keep.append(small)
         if len(keep) == len(updated_node.body):
             return updated_node
-        if not keep:
-            return cst.RemoveFromParent()
-        keep[-1] = keep[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(body=keep)
+        return keep_statements(updated_node, keep)
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
-        if not updated_node.body:
-            return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
-        return updated_node
+        return pass_if_empty(updated_node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         # setup(..., cmdclass={'build_py': qx_build_py, ...})

@@ -17,7 +17,9 @@ from jackmigrate.rules._common import (
     iter_calls,
     iter_classes,
     jack_equivalents,
+    keep_statements,
     module_level_names,
+    pass_if_empty,
     self_attrs,
     uses_quixote_or_jack,
 )
@@ -547,10 +549,7 @@ class PublisherToApp(PyRule):
             keep.append(small)
         if len(keep) == len(updated_node.body) and not replaced:
             return updated_node
-        if not keep:
-            return cst.RemoveFromParent()
-        keep[-1] = keep[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(body=keep)
+        return keep_statements(updated_node, keep)
 
     def _bind_statement(self, small: cst.Expr, which: str) -> cst.BaseSmallStatement:
         self.add_import("jack_runtime.context")
@@ -570,9 +569,7 @@ class PublisherToApp(PyRule):
                                  args=[cst.Arg(cst.Name(_TOKEN))]))
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
-        if not updated_node.body:
-            return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
-        return updated_node
+        return pass_if_empty(updated_node)
 
     # ---- calls: constructor and base __init__ ----
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:

@@ -6,7 +6,7 @@ from typing import Union
 
 import libcst as cst
 
-from jackmigrate.rules._common import PyRule
+from jackmigrate.rules._common import PyRule, keep_statements, pass_if_empty
 from jackmigrate.rules.base import SAFE, Example
 
 CLEANUPS = frozenset({"quixote.cleanup", "quixote.publish.cleanup"})
@@ -98,15 +98,10 @@ class PublisherCleanup(PyRule):
             keep.append(small)
         if len(keep) == len(updated_node.body):
             return updated_node
-        if not keep:
-            return cst.RemoveFromParent()
-        keep[-1] = keep[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(body=keep)
+        return keep_statements(updated_node, keep)
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
-        if not updated_node.body:
-            return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
-        return updated_node
+        return pass_if_empty(updated_node)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         if id(original_node) in self.not_uses:

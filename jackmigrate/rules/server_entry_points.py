@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
-from jackmigrate.imports import count_names, dotted
+from jackmigrate.imports import count_names, dotted, source_module
 from jackmigrate.rules._common import (
     PyRule,
     call_name,
@@ -248,11 +248,7 @@ class ServerEntryPoints(PyRule):
         # from <project module with a create_publisher factory> import create_publisher
         if not self.factory_modules or updated_node.module is None or isinstance(updated_node.names, cst.ImportStar):
             return updated_node
-        mod = dotted(updated_node.module)
-        if updated_node.relative:
-            pkg = self.ctx.module_name.split(".")
-            prefix = ".".join(pkg[: max(len(pkg) - len(updated_node.relative), 0)])
-            mod = ".".join(p for p in (prefix, mod) if p)
+        mod = source_module(updated_node, self.ctx.module_name)
         if mod not in self.factory_modules:
             return updated_node
         names = []
