@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -15,6 +16,7 @@ from test_session_support import free_port, redis_server, wait_for_port
 
 APP = textwrap.dedent('''
     import os
+    import time
     from jack_runtime import App, get_session
     from jack_runtime.directory import Directory
     from jack_runtime.session import BaseSessionManager, MemoryStore, RedisStore, SqliteStore
@@ -23,6 +25,7 @@ APP = textwrap.dedent('''
         _q_exports = ["", "login"]
 
         def _q_index(self):
+            time.sleep(0.02)  # a busy worker: the concurrent request goes to the other one
             return "user=%s pid=%d" % (get_session().user, os.getpid())
 
         def login(self):
@@ -64,10 +67,14 @@ def run_gunicorn(tmp_path, kind, where=None):
         _, set_cookie = _get(base + "/login")
         cookie = set_cookie[0].split(";")[0]
         pages = []
-        while len(pages) < MIN_REQUESTS or len({p.split("pid=")[1] for p in pages}) < 2:
-            if len(pages) >= MAX_REQUESTS:
-                pytest.fail("only one gunicorn worker ever answered: %s" % pages[:3])
-            pages.append(_get(base + "/", cookie)[0])
+        # Requests go in concurrent pairs: a sync worker serves one at a time, so the second
+        # of a pair is answered by the other worker even when one of them is always first
+        # to accept (which happens on a loaded machine with sequential requests).
+        with ThreadPoolExecutor(2) as pool:
+            while len(pages) < MIN_REQUESTS or len({p.split("pid=")[1] for p in pages}) < 2:
+                if len(pages) >= MAX_REQUESTS:
+                    pytest.fail("only one gunicorn worker ever answered: %s" % pages[:3])
+                pages.extend(page for page, _ in pool.map(lambda _: _get(base + "/", cookie), range(2)))
     finally:
         proc.terminate()
         proc.wait(15)
