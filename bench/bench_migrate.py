@@ -247,16 +247,30 @@ def main() -> None:
         if args.per_rule:
             sample = qfiles[: max(1, len(qfiles) // 5)]
             base_opts = Options(rule_ids=("JM001",), target_python=opts.target_python, root=str(tmp))
-            t_base = best(lambda: run_files(sample, base_opts, None, jobs=1), 1)
-            print(f"6. per-rule cost on {len(sample)} files (JM001 alone {t_base:.2f} s; added time with each rule):")
+
+            def run_sample(o: Options) -> Callable[[], object]:
+                return lambda: run_files(sample, o, None, jobs=1)
+
+            # JM001 alone is measured next to every rule (alternating, best of --repeat
+            # each): a baseline taken once, minutes earlier, drifted with the machine's
+            # load and gave most rules a negative cost.
             costs = []
+            base_times: list[float] = []
             for rid in all_rules():
                 if rid == "JM001":
                     continue
                 o = Options(rule_ids=("JM001", rid), target_python=opts.target_python, root=str(tmp))
-                costs.append((best(lambda: run_files(sample, o, None, jobs=1), 1) - t_base, rid))
+                t_b, t_r = [], []
+                for _ in range(args.repeat):
+                    t_b.append(best(run_sample(base_opts), 1))
+                    t_r.append(best(run_sample(o), 1))
+                base_times.extend(t_b)
+                costs.append((min(t_r) - min(t_b), rid))
+            print(f"6. per-rule cost on {len(sample)} files (JM001 alone {min(base_times):.2f} s, spread "
+                  f"{max(base_times) - min(base_times):.2f} s over {len(base_times)} runs: smaller differences "
+                  "are noise; added time with each rule):")
             for cost, rid in sorted(costs, reverse=True):
-                print(f"   {rid} {all_rules()[rid].name:32s} +{cost:6.2f} s")
+                print(f"   {rid} {all_rules()[rid].name:32s} {cost:+6.2f} s")
         me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"5. peak RSS: this process {me:.0f} MB, largest worker {kids:.0f} MB")
