@@ -251,7 +251,7 @@ def to_python3(source: str, *, path: str = "<string>", ptl: bool = False) -> Py2
     if ptl:
         code = _restore_ptl(code)
     warnings = []
-    for message in tool.messages:
+    for message in tool.messages + tool.fixer_log:
         m = _WARNING_LINE.match(message)
         if m:
             warnings.append((int(m[1]), m[2].strip()))

@@ -183,3 +183,10 @@ def test_python2_library_rules() -> None:
     assert list(store) == ["a"] and len(store) == 1 and dict(store) == {"a": 1}
     assert ns["tags"] == frozenset({"a", "b"})
     assert "import sets" not in res.new_text
+
+
+def test_tuple_parameters_are_reported_for_a_real_name() -> None:
+    res = migrate_source("import quixote\ndef f(a, (b, c)):\n    print b\n", "app.py")
+    assert res.error is None, res.error.message
+    assert any(f.rule == "JM002" and f.bucket is Bucket.MARKED and "xxx_todo_changeme" in f.message
+               for f in res.findings)

@@ -58,6 +58,12 @@ class Python2ToPython3(Rule):
         for lineno in result.divisions:
             self.report_at(lineno, 0, Bucket.MARKED,
                            "Python 2 `/` floors when both operands are ints: check, use `//` if so")
+        for lineno, line in enumerate(result.code.splitlines(), 1):
+            if "xxx_todo_changeme" in line and line.lstrip().startswith(("def ", "lambda", "async def ")):
+                # fissix's name for an unpacked tuple parameter (def f(a, (b, c))): works, but
+                # a reviewer should give it a real name
+                self.report_at(lineno, 0, Bucket.MARKED,
+                               "tuple parameter unpacked into `xxx_todo_changeme`: give it a real name")
         for lineno, message in result.warnings:
             self.report_at(lineno, 0, Bucket.MARKED, f"2to3: {message}")
         return result.code
