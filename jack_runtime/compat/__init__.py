@@ -232,22 +232,30 @@ class _PtlLoader(importlib.abc.SourceLoader):
         raise OSError("no bytecode cache for .ptl templates")
 
 
-class _PtlFinder(importlib.abc.MetaPathFinder):
-    """Finds ``name.ptl`` beside ``name.py`` would be, for ``quixote.enable_ptl()``."""
+class _OneFinder(importlib.abc.MetaPathFinder):
+    """A meta path finder installed at most once per process, and removable."""
 
-    _instance: "_PtlFinder | None" = None
+    _instance: "_OneFinder | None" = None
+    first = False  # consulted before the standard finders?
 
     @classmethod
-    def install(cls) -> None:
+    def install(cls, *args: Any) -> None:
         if cls._instance is None:
-            cls._instance = cls()
-            sys.meta_path.append(cls._instance)
+            cls._instance = cls(*args)
+            if cls.first:
+                sys.meta_path.insert(0, cls._instance)
+            else:
+                sys.meta_path.append(cls._instance)
 
     @classmethod
     def remove(cls) -> None:
         if cls._instance is not None and cls._instance in sys.meta_path:
             sys.meta_path.remove(cls._instance)
         cls._instance = None
+
+
+class _PtlFinder(_OneFinder):
+    """Finds ``name.ptl`` beside ``name.py`` would be, for ``quixote.enable_ptl()``."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         tail = fullname.rpartition(".")[2]
@@ -261,7 +269,7 @@ class _PtlFinder(importlib.abc.MetaPathFinder):
 
 # -- modules Jack does not implement -------------------------------------------------------
 
-class _RealSourceFinder(importlib.abc.MetaPathFinder):
+class _RealSourceFinder(_OneFinder):
     """``quixote.form1`` and the other modules Jack has no counterpart for.
 
     When the real quixote package is on disk, such a module is loaded from its source under
@@ -269,22 +277,10 @@ class _RealSourceFinder(importlib.abc.MetaPathFinder):
     works on Jack objects. Without the real package the import fails as usual.
     """
 
-    _instance: "_RealSourceFinder | None" = None
+    first = True  # the facade's `quixote` has no __path__ for the standard finders
 
     def __init__(self, roots: list[str]) -> None:
         self.roots = roots
-
-    @classmethod
-    def install(cls, roots: list[str]) -> None:
-        if cls._instance is None:
-            cls._instance = cls(roots)
-            sys.meta_path.insert(0, cls._instance)
-
-    @classmethod
-    def remove(cls) -> None:
-        if cls._instance is not None and cls._instance in sys.meta_path:
-            sys.meta_path.remove(cls._instance)
-        cls._instance = None
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if not fullname.startswith("quixote.") or fullname in _installed:
