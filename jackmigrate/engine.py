@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import os
 import traceback
 import warnings
@@ -293,15 +294,23 @@ def _migrate_text(
         changed_ids: set[str] = set()
         sup = suppressions(current_code) if "jackmigrate:" in current_code else {}
         spans = _all_spans(pass_input) if sup else {}
-        final_layer_due = False
-        layer_queue = list(normal_layers)
+        if force:
+            pass_layers, pass_final = normal_layers, final_layers
+        else:
+            # The prefilter again, on this pass's text: a rule none of whose markers is
+            # left cannot change anything (the confirming pass after a full rewrite is
+            # usually skipped whole).
+            pass_layers = _active(normal_layers, path, current_code, index_markers)
+            pass_final = _active(final_layers, path, current_code, index_markers)
+        layer_queue = list(pass_layers)
+        final_layer_due = not layer_queue and bool(pass_final)
         pass_code: Optional[str] = None
         pass_tree: Optional[cst.Module] = None
         while layer_queue or final_layer_due:
             if layer_queue:
                 layer = layer_queue.pop(0)
             else:
-                layer, final_layer_due = final_layers[0], False
+                layer, final_layer_due = pass_final[0], False
             bindings = collect_bindings(module, module_name)
             ctx = FileContext(path, target_python=opts.target_python, index=index,  # type: ignore[arg-type]
                               module_name=module_name, is_ptl=is_ptl, source=text)
@@ -335,7 +344,7 @@ def _migrate_text(
             if module is not before and marker.added:
                 changed_ids.add("TODO markers")
             pending.extend((before, p) for p in ctx.pending)
-            if not layer_queue and final_layers and layer is not final_layers[0]:
+            if not layer_queue and pass_final and layer is not pass_final[0]:
                 # Report-only checks that run after every rule (the residual scan) are
                 # needed once, on the text that no rule changes any more.
                 if module is not pass_input:
@@ -449,6 +458,13 @@ def _migrate_text(
     )
 
 
+def _active(layered: list[list[type[Rule]]], path: str, text: str,
+            index_markers: Sequence[str]) -> list[list[type[Rule]]]:
+    kept = [[r for r in layer if r.applies_to(path, text, index_markers)] for layer in layered]
+    return [layer for layer in kept if layer]
+
+
+@functools.lru_cache(maxsize=None)
 def _has_tree_work(rule: type[Rule]) -> bool:
     # A text-level rule may also define visit_/leave_ methods or transform_module.
     if rule.has_module_hook():
