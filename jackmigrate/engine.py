@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 
+from jackmigrate.codegen import code_of
 from jackmigrate.imports import add_imports, collect_bindings, remove_imports
 from jackmigrate.positions import LineMap, code_with_positions, positions_in
 from jackmigrate.rules import all_rules, get_rule, layers
@@ -225,6 +226,7 @@ def _migrate_text(
     # order. A file the front end converted is Python 2 for the rules after it too (a PTL
     # template from Python 2 is a generation-1 template).
     from_python2 = opts.from_python2
+    text_tree: Optional[cst.Module] = None  # the tree of ``text`` when a text rule gave it
     for layer in layers(applicable):
         for rule_cls in layer:
             if not rule_cls.has_text_hook():
@@ -234,6 +236,10 @@ def _migrate_text(
             ctx.from_python2 = from_python2
             rule = rule_cls(ctx)
             converted = rule.convert_source(text)
+            if ctx.tree is not None:
+                text_tree = ctx.tree
+            elif converted != text:
+                text_tree = None
             from_python2 = ctx.from_python2
             for rid, where, bucket, message, reason in ctx.pending:
                 line, col = where if isinstance(where, tuple) else (0, 0)
@@ -246,7 +252,7 @@ def _migrate_text(
     tree_rules = [r for r in applicable if not (r.has_text_hook() and not _has_tree_work(r))]
 
     try:
-        module = cst.parse_module(text)
+        module = text_tree if text_tree is not None else cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         line, col = exc.raw_line, exc.raw_column
         reason = exc.message
@@ -302,6 +308,12 @@ def _migrate_text(
             # usually skipped whole).
             pass_layers = _active(normal_layers, path, current_code, index_markers)
             pass_final = _active(final_layers, path, current_code, index_markers)
+        if passes > 1 and pass_layers and pass_final:
+            # After the first pass a change is rare: the report-only layer shares the last
+            # layer's walk. Its findings (never rewrites) count only if this pass turns out
+            # to be the last, as every pass's state findings do (see below).
+            pass_layers = [*pass_layers[:-1], pass_layers[-1] + pass_final[0]]
+            pass_final = []
         layer_queue = list(pass_layers)
         final_layer_due = not layer_queue and bool(pass_final)
         pass_code: Optional[str] = None
@@ -319,7 +331,7 @@ def _migrate_text(
             instances = [cls(ctx) for cls in layer]
             if sup and module is not pass_input:
                 spans = _all_spans(module)
-                sup = suppressions(module.code)
+                sup = suppressions(code_of(module))
             veto = _make_veto(instances, spans, sup, used_suppressions) if sup else None
             if veto is not None:
                 ctx._suppressed = (lambda rid, n, _v=veto, _i=instances: _v(_index_of(_i, rid), n))
@@ -348,7 +360,7 @@ def _migrate_text(
                 # Report-only checks that run after every rule (the residual scan) are
                 # needed once, on the text that no rule changes any more.
                 if module is not pass_input:
-                    pass_code, pass_tree = module.code, module
+                    pass_code, pass_tree = code_of(module), module
                     if pass_code != current_code:
                         break
                 final_layer_due = True
@@ -356,7 +368,7 @@ def _migrate_text(
         if module is pass_input:
             break
         # Rules may rebuild nodes without changing them: compare the code, not the tree.
-        code = pass_code if pass_code is not None and pass_tree is module else module.code
+        code = pass_code if pass_code is not None and pass_tree is module else code_of(module)
         if code == current_code:
             break
         current_code = code

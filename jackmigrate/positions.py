@@ -8,16 +8,16 @@ import difflib
 from typing import Iterable, Optional
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
-from jackmigrate.walk import child_fields
+from jackmigrate.codegen import FastCodegenState
+from jackmigrate.walk import children
 
 __all__ = ["code_with_positions", "positions_in", "LineMap", "Span"]
 
 Span = tuple[int, int, int, int]  # start line, start col, end line, end col (1-based lines)
 
 
-class _RecordingState(CodegenState):
+class _RecordingState(FastCodegenState):
     def __init__(self, module: cst.Module, targets: set[int]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.targets = targets
@@ -142,14 +142,8 @@ def _contains(node: cst.CSTNode, targets: set[int], found: set[int]) -> None:
     # Fast read-only search (no tree rebuild); whitespace nodes are never targets.
     if id(node) in targets:
         found.add(id(node))
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            _contains(value, targets, found)
-        elif isinstance(value, (tuple, list)):
-            for child in value:
-                if isinstance(child, cst.CSTNode):
-                    _contains(child, targets, found)
+    for child in children(node):
+        _contains(child, targets, found)
 
 
 def _first_lines(text: str) -> Optional[list[int]]:

@@ -40,6 +40,8 @@ from typing import Callable, Optional, Sequence, Union
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from jackmigrate.codegen import code_of
+from jackmigrate.literals import literal_value
 from jackmigrate.source import SourceError, python2_reason
 from jackmigrate.walk import BatchWalker, scan
 
@@ -84,6 +86,9 @@ class PtlResult:
     findings: list[PtlFinding] = field(default_factory=list)
     # (name, kind, line) of every template converted, in source order.
     templates: list[tuple[str, str, int]] = field(default_factory=list)
+    # The converted module as a tree (``tree.code == code``): the engine's rules start
+    # from it instead of parsing ``code`` again.
+    tree: Optional[cst.Module] = None
 
 
 # --------------------------------------------------------------------------------------
@@ -307,7 +312,7 @@ def _as_argument(expr: cst.BaseExpression) -> cst.BaseExpression:
 
 def _plain_literal_for_format(node: cst.SimpleString) -> str:
     """A plain literal that becomes part of a format string: braces doubled."""
-    value = node.evaluated_value
+    value = literal_value(node)
     if isinstance(value, bytes):
         raise PtlError(0, "bytes literal concatenated with an HTML string")
     if "{" not in value and "}" not in value:
@@ -322,7 +327,7 @@ def _plain_literal_for_format(node: cst.SimpleString) -> str:
 def _trusted_literal(node: cst.BaseExpression, module: cst.Module) -> cst.BaseExpression:
     """Generation 1: a string literal inside an [html] template is markup."""
     pieces = _string_parts(node)
-    if any(isinstance(p, cst.SimpleString) and isinstance(p.evaluated_value, bytes) for p in pieces):
+    if any(isinstance(p, cst.SimpleString) and isinstance(literal_value(p), bytes) for p in pieces):
         return node
     if any(isinstance(p, cst.FormattedString) for p in pieces):
         return _FormatBuilder(module).build(node)
@@ -938,7 +943,7 @@ class _GenerationScan(cst.CSTVisitor):
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if self.html_fn and self.html_fn[-1] and not self.markup_line:
-            value = node.evaluated_value
+            value = literal_value(node)
             if isinstance(value, str) and any(c in value for c in _MARKUP_CHARS):
                 self.markup_line = self.lines[id(node)][0]
 
@@ -1026,6 +1031,7 @@ def convert_ptl(
     target_python: tuple[int, int] = (3, 10),
     generation: Optional[int] = None,
     review_comment: Optional[Callable[[str], str]] = None,
+    validate: bool = True,
 ) -> PtlResult:
     """Convert the text of a ``.ptl`` module to plain Python using Jack's html helpers.
 
@@ -1035,8 +1041,9 @@ def convert_ptl(
     above a template (or top-level statement) for each finding a reviewer should check.
     ``target_python`` is the version the output must run on; what the converter emits
     needs nothing newer than Python 3.8 (``--target-python 3.14`` t-strings are not
-    emitted yet).  Raises
-    :class:`PtlError` when the file cannot be converted.
+    emitted yet).  ``validate=False`` skips compiling the result, for a caller that
+    compiles what it makes of it anyway (the engine).  Raises :class:`PtlError` when the
+    file cannot be converted.
     """
     directive = GENERATION_DIRECTIVE.search(source)
     if generation is None and directive:
@@ -1084,14 +1091,16 @@ def convert_ptl(
         if clash:
             raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
     new = _fix_imports(new, need, drop_decorators=bool(converter.templates))
-    code = new.code
-    try:
-        compile(code, path, "exec", dont_inherit=True)
-    except SyntaxError as exc:  # a converter bug must not damage the file
-        raise PtlError(exc.lineno or 1, f"converted code does not compile ({exc.msg}); please report") from None
+    code = code_of(new)
+    if validate:
+        try:
+            compile(code, path, "exec", dont_inherit=True)
+        except SyntaxError as exc:  # a converter bug must not damage the file
+            raise PtlError(exc.lineno or 1, f"converted code does not compile ({exc.msg}); please report") from None
     return PtlResult(
         code=code,
         generation=generation,
         findings=findings,
         templates=[(t.name, t.kind, t.line) for t in converter.templates],
+        tree=new,
     )

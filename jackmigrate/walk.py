@@ -13,11 +13,11 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import fields as dc_fields
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
-__all__ = ["BatchWalker", "child_fields", "scan", "iter_statements", "STATEMENT_TYPES"]
+__all__ = ["BatchWalker", "child_fields", "children", "scan", "iter_statements", "STATEMENT_TYPES"]
 
 # Node types that only carry whitespace/punctuation: skipped unless a rule visits them.
 # Not ImportStar nor ParamStar: they share a field with real nodes (ImportFrom.names,
@@ -357,19 +357,46 @@ def scan(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         kind = type(n).__name__
         fn = visits.get(kind)
         if fn is None or fn(visitor, n) is not False:
-            for name in child_fields(type(n)):
-                value = getattr(n, name)
-                if isinstance(value, cst.CSTNode):
-                    if trivia or not _is_trivia_class(type(value)):
-                        walk(value)
-                elif isinstance(value, (tuple, list)) and value:
-                    if not trivia and _is_trivia_class(type(value[0])):
-                        continue
-                    for child in value:
-                        if isinstance(child, cst.CSTNode):
-                            walk(child)
+            for child in children(n, trivia):
+                walk(child)
         fn = leaves.get(kind)
         if fn is not None:
             fn(visitor, n)
 
     walk(node)
+
+
+# What a value found in a node's field is: 0 not a node, 1 a node, 2 a whitespace or
+# punctuation node.  Cached per class: isinstance() against libcst's ABCs is slow.
+_KIND: dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    kind = _KIND.get(cls)
+    if kind is None:
+        kind = (2 if _is_trivia_class(cls) else 1) if issubclass(cls, cst.CSTNode) else 0
+        _KIND[cls] = kind
+    return kind
+
+
+def children(node: cst.CSTNode, trivia: bool = False) -> Iterator[cst.CSTNode]:
+    """The child nodes of ``node`` in source order, without whitespace and punctuation
+    nodes unless ``trivia``."""
+    limit = 2 if trivia else 1
+    kinds = _KIND
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        vcls = type(value)
+        if vcls is tuple or vcls is list:
+            for child in value:
+                kind = kinds.get(type(child))
+                if kind is None:
+                    kind = _kind(type(child))
+                if kind and kind <= limit:
+                    yield child
+        else:
+            kind = kinds.get(vcls)
+            if kind is None:
+                kind = _kind(vcls)
+            if kind and kind <= limit:
+                yield value

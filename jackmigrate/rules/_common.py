@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 import libcst as cst
 
 from jackmigrate import targets
+from jackmigrate.literals import literal_value
 from jackmigrate.rules.base import TODO_RE, Bucket, Rule, todo_comment
 
 __all__ = [
@@ -292,7 +293,7 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
         if "b" in prefix or "f" in prefix:
             return None
         try:
-            value = node.evaluated_value
+            value = literal_value(node)
         except Exception:
             return None
         return value if isinstance(value, str) else None

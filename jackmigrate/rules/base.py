@@ -234,6 +234,9 @@ class FileContext:
         self.from_python2 = False
         # Text of the file as this pass sees it (after any text-level conversion).
         self.source = source
+        # Set by a text-level rule (convert_source) that built its result as a tree whose
+        # code is exactly the text it returns: the engine then does not parse it again.
+        self.tree: Optional[cst.Module] = None
         self._suppressed: Optional[Callable[[str, cst.CSTNode], bool]] = None
         # Ids of the rules selected for this file (e.g. to tell "not selected" apart).
         self.rule_ids: tuple[str, ...] = ()
