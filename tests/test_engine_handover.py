@@ -1,0 +1,56 @@
+"""The PTL converter hands its tree to the engine instead of the engine parsing the
+converted text again: the outcome must be the same as with a fresh parse."""
+
+import dataclasses
+from pathlib import Path
+
+import libcst
+import pytest
+import quixote
+
+from jackmigrate.engine import Options, migrate_bytes
+from jackmigrate.rules import all_rules
+from jackmigrate.rules import ptl_templates
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted(
+    [p for p in (ROOT / "fixtures").rglob("*.ptl") if "expected" not in p.parts]
+    + list((ROOT / "tests" / "ptl_corpus").rglob("*.ptl"))
+    + list((Path(quixote.__file__).parent / "demo").rglob("*.ptl"))
+)
+
+
+def _outcome(path: Path):
+    opts = Options(rule_ids=tuple(all_rules()), root=str(path.parent))
+    result = migrate_bytes(path.name, path.read_bytes(), opts)
+    findings = [(f.rule, f.bucket, f.message, f.line, f.column, f.end_line, f.end_column, f.edits)
+                for f in result.findings]
+    return result.new_text, result.new_path, findings, result.error and result.error.message
+
+
+def test_there_are_templates_to_check():
+    assert len(SOURCES) >= 10
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_handed_tree_gives_the_same_result_as_a_parse(path, monkeypatch):
+    parses: list = []
+    parse = libcst.parse_module
+
+    def counting_parse(*args, **kwargs):
+        parses.append(1)
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(libcst, "parse_module", counting_parse)
+    handed = _outcome(path)
+    handed_parses = len(parses)
+    convert = ptl_templates.convert_ptl
+
+    def without_tree(*args, **kwargs):
+        return dataclasses.replace(convert(*args, **kwargs), tree=None)
+
+    monkeypatch.setattr(ptl_templates, "convert_ptl", without_tree)
+    parses.clear()
+    assert _outcome(path) == handed
+    if handed[3] is None:  # converted: the engine parsed the converted text only without the tree
+        assert len(parses) == handed_parses + 1
