@@ -80,12 +80,19 @@ def _parses_as_python3(source: str) -> SyntaxError | None:
     return None
 
 
+# The last tree _parses_as_python2 built, per thread: to_python3 usually follows at once
+# with the same text, and a fissix parse costs more than the rest of the check.
+_PARSED = threading.local()
+
+
 def _parses_as_python2(source: str) -> bool:
     driver = pgen_driver.Driver(pygram.python_grammar, convert=pytree.convert)
+    text = source if source.endswith("\n") else source + "\n"
     try:
-        driver.parse_string(source if source.endswith("\n") else source + "\n")
+        tree = driver.parse_string(text)
     except (ParseError, TokenError, IndentationError, SyntaxError):
         return False
+    _PARSED.entry = (text, tree)
     return True
 
 
@@ -208,7 +215,12 @@ def _parse(tool: RefactoringTool, source: str) -> pytree.Node:
     """RefactoringTool.refactor_string's parse, without the refactoring (done separately)."""
     features = _detect_future_features(source)
     grammar = pygram.python_grammar_no_print_statement if "print_function" in features else pygram.python_grammar
-    tree = pgen_driver.Driver(grammar, convert=pytree.convert).parse_string(source)
+    cached = getattr(_PARSED, "entry", None)
+    _PARSED.entry = None  # the fixers change the tree: never used twice
+    if cached is not None and grammar is pygram.python_grammar and cached[0] == source:
+        tree = cached[1]
+    else:
+        tree = pgen_driver.Driver(grammar, convert=pytree.convert).parse_string(source)
     tree.future_features = features
     return tree
 

@@ -190,3 +190,25 @@ def test_tuple_parameters_are_reported_for_a_real_name() -> None:
     assert res.error is None, res.error.message
     assert any(f.rule == "JM002" and f.bucket is Bucket.MARKED and "xxx_todo_changeme" in f.message
                for f in res.findings)
+
+
+def test_to_python3_reuses_the_check_parse_with_the_same_result():
+    from pathlib import Path
+
+    from jackmigrate import py2
+
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "py2"
+    sources = sorted(p for p in root.rglob("*") if p.suffix in (".py", ".ptl"))
+    checked = 0
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        ptl = path.suffix == ".ptl"
+        if py2.is_python2(text, ptl=ptl) is None:
+            continue
+        assert py2._PARSED.entry is not None  # the check left its tree
+        reused = py2.to_python3(text, path=str(path), ptl=ptl)
+        assert py2._PARSED.entry is None  # ... and the conversion took it
+        fresh = py2.to_python3(text, path=str(path), ptl=ptl)
+        assert reused == fresh
+        checked += 1
+    assert checked >= 2

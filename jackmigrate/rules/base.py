@@ -104,6 +104,7 @@ harness and the command line take.
 from __future__ import annotations
 
 import enum
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -351,9 +352,10 @@ class Rule(cst.CSTTransformer):
     @classmethod
     def applies_to(cls, path: str, text: str, index_markers: Sequence[str] = ()) -> bool:
         """The prefilter: is this rule worth running on this file?"""
-        if cls.suffixes is not None and PurePath(path).suffix not in cls.suffixes:
+        suffix = os.path.splitext(path)[1]  # called per rule, file and pass: no PurePath
+        if cls.suffixes is not None and suffix not in cls.suffixes:
             return False
-        if PurePath(path).suffix == ".ptl" and cls.suffixes:
+        if suffix == ".ptl" and cls.suffixes:
             return True
         if any(m in text for m in cls.markers):
             return True
