@@ -209,9 +209,42 @@ def _quoted_end(text: str, start: int, last_quote: int) -> int:
             return i + 1
 
 
+# The header browsers send (RFC 6265 4.2.1): ``name=value`` pairs joined by "; ", each value
+# plain or in double quotes, without blanks, commas, backslashes or quotes inside (as Jack's
+# and Quixote's quoted session cookie). For it the general parser below gives exactly what
+# splitting gives: checked with one regex, split in C. A name starting with "$" (an attribute
+# the general parser skips), a blank, a comma, a tab, a trailing ";", a non-ASCII byte or
+# anything else unusual takes the general path.
+_COOKIE_TOKEN = r"[!#%&'*+\-.0-9A-Z^_`a-z|~][!#$%&'*+\-.0-9A-Z^_`a-z|~]*"
+_COOKIE_OCTETS = r'[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*'
+_SIMPLE_COOKIE = '%s=(?:"%s"|%s)' % (_COOKIE_TOKEN, _COOKIE_OCTETS, _COOKIE_OCTETS)
+_SIMPLE_COOKIES_RE = re.compile(r'%s(?:; ?%s)*' % (_SIMPLE_COOKIE, _SIMPLE_COOKIE))
+# One cookie alone (often just the session cookie): the name, then the value in group 2 if
+# it was quoted, else in group 3.
+_ONE_COOKIE_RE = re.compile('(%s)=(?:"(%s)"|(%s))'
+                            % (_COOKIE_TOKEN, _COOKIE_OCTETS, _COOKIE_OCTETS))
+
+
 def parse_cookies(text: str) -> dict[str, str]:
     """Parse a Cookie header: ``{name: value}``; ``$Path``-style attributes skipped,
     quoted values unescaped, anything unparseable skipped (never an error)."""
+    if ';' not in text:
+        match = _ONE_COOKIE_RE.fullmatch(text)
+        if match is not None:
+            name, quoted, plain = match.groups()
+            return {name: plain if quoted is None else quoted}
+    elif _SIMPLE_COOKIES_RE.fullmatch(text) is not None:
+        result: dict[str, str] = {}
+        for item in text.split(';'):
+            name, _, value = item.partition('=')
+            if value[:1] == '"':
+                value = value[1:-1]
+            result[name.lstrip(' ')] = value
+        return result
+    return _parse_cookies_general(text)
+
+
+def _parse_cookies_general(text: str) -> dict[str, str]:
     result = {}
     last_quote = text.rfind('"')
     pos = 0

@@ -141,6 +141,7 @@ class BaseSessionManager:
     # -- hooks into the request lifecycle --------------------------------------------------
 
     def start_request(self) -> None:
+        request = get_request()
         try:
             self.store.transaction_start()
             session = self.get_session()
@@ -149,18 +150,20 @@ class BaseSessionManager:
             if state is not None:
                 state.failed = True
             raise
-        get_request().session = session
+        request.session = session
         session.start_request()
 
     def finish_successful_request(self) -> None:
-        state = _state(create=False)
+        # get_request() and _state(), inlined: this runs at the end of every request
+        request = get_request()
+        state = getattr(request, _STATE_ATTR, None)
         try:
             if state is not None and state.failed:
                 # The store failed earlier in this request and the App is now finishing the
                 # resulting 503 (Quixote commits on PublishError): write nothing at all.
                 self.abort_changes(get_session())
                 return
-            session = get_session()
+            session = getattr(request, "session", None)
             try:
                 if session is not None:
                     self.maintain_session(session)
@@ -255,13 +258,19 @@ class BaseSessionManager:
 
     def get_session(self) -> "Session":
         """The session named by the request's cookie, or a new one (not stored yet)."""
-        session_id = self._get_session_id(_config())
+        session_id = self._get_session_id(get_app().config)
         session = None
         if session_id is not None:
-            state = _state(create=True)
+            # _state(create=True), inlined
+            request = get_request()
+            state = getattr(request, _STATE_ATTR, None)
+            if state is None:
+                state = _RequestState()
+                if request is not None:
+                    request._jack_session_state = state
             self._acquire(state, session_id)
             store = self.store
-            if isinstance(store, PickleStore) and type(self).get is BaseSessionManager.get:
+            if type(self).get is BaseSessionManager.get and isinstance(store, PickleStore):
                 # the stored pickle is the snapshot: no second pickling to compare against
                 data = store.load(session_id)
                 if data is not None:
@@ -319,7 +328,14 @@ class BaseSessionManager:
                 self._rotate_session_id(session)
             elif session.is_dirty() or _changed_since_load(state, self.store,
                                                            self.ACCESS_TIME_SAVE_INTERVAL):
-                self[session.id] = session
+                data, store = state.pending, self.store
+                if (data is not None and type(self).__setitem__ is BaseSessionManager.__setitem__
+                        and isinstance(store, PickleStore)):
+                    # what __setitem__ would do, without finding the request's state again
+                    state.pending = None
+                    store.save(session.id, data)
+                else:
+                    self[session.id] = session
 
     def _rotate_session_id(self, session: "Session") -> None:
         # Save under the new id before dropping the old one: if the store fails in between,
@@ -374,7 +390,8 @@ class BaseSessionManager:
             # worker): nothing to serialise.
             return
         entry = _lock_entry(session_id)
-        if not entry.lock.acquire(timeout=self.SESSION_LOCK_TIMEOUT):
+        # an uncontended lock (the common case) without the cost of a timed wait
+        if not (entry.lock.acquire(False) or entry.lock.acquire(True, self.SESSION_LOCK_TIMEOUT)):
             log.warning("session %s...: another request held it for over %ss; going on "
                         "without waiting", session_id[:6], self.SESSION_LOCK_TIMEOUT)
             _forget_lock(session_id, entry)
@@ -384,18 +401,25 @@ class BaseSessionManager:
         # If the App never finishes this request (Quixote's own lifecycle skips the finish on
         # its missing-slash redirect), the lock goes when the request object does.
         try:
-            state.finalizer = weakref.finalize(request, _release_lock, session_id, entry)
+            guard = _LockGuard(request, _request_gone)
         except TypeError:  # a request class without __weakref__: rely on the finish hooks
             state.finalizer = None
+        else:
+            guard.session_id = session_id
+            guard.entry = entry
+            _GUARDS[id(guard)] = guard
+            state.finalizer = guard
 
     def _release(self, state: _RequestState | None) -> None:
         if state is None or state.lock is None:
             return
         entry, session_id = state.lock, state.lock_id
         state.lock = state.lock_id = None
-        if state.finalizer is not None:
-            state.finalizer.detach()
+        guard = state.finalizer
+        if guard is not None:
             state.finalizer = None
+            if _GUARDS.pop(id(guard), None) is None:
+                return  # its request is gone and _request_gone released the lock
         _release_lock(session_id, entry)
 
 
@@ -430,11 +454,34 @@ def _release_lock(session_id: str, entry: _SessionLock) -> None:
     _forget_lock(session_id, entry)
 
 
+class _LockGuard(weakref.ref):
+    """A weak reference to a request holding a session lock: when the request goes away
+    unfinished, its callback releases the lock. (weakref.finalize does the same for four
+    times the cost.)"""
+
+    __slots__ = ("session_id", "entry")
+    session_id: str
+    entry: _SessionLock
+
+
+# The live guards, by id: a guard must outlive its request for its callback to run (one that
+# is itself garbage, e.g. in a cycle with the request, is dropped without calling it).
+_GUARDS: dict[int, _LockGuard] = {}
+
+
+def _request_gone(guard: _LockGuard) -> None:
+    if _GUARDS.pop(id(guard), None) is not None:
+        _release_lock(guard.session_id, guard.entry)
+
+
+_STATE_ATTR = "_jack_session_state"
+
+
 def _state(create: bool) -> _RequestState | None:
     request = get_request()
     if request is None:
         return None
-    state = getattr(request, "_jack_session_state", None)
+    state = getattr(request, _STATE_ATTR, None)
     if state is None and create:
         state = _RequestState()
         request._jack_session_state = state
