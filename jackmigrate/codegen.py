@@ -1,19 +1,30 @@
-"""Code generation for libcst trees, a quarter cheaper than ``Module.code``.
+"""Code generation for libcst trees, cheaper than ``Module.code``.
 
-libcst's ``CodegenState.record_syntactic_position`` is a generator-based context manager
-that does nothing; it is entered for most nodes, and creating the generator costs about a
-quarter of the whole code generation.  This state returns one shared no-op context
-manager instead; the output is the same (checked over the test corpus and fixtures).
+Two savings, both exact:
+
+* :class:`FastCodegenState`: libcst's ``CodegenState.record_syntactic_position`` is a
+  generator-based context manager that does nothing; it is entered for most nodes, and
+  creating the generator is about a quarter of a whole code generation.  This state returns
+  one shared no-op context manager instead.
+* :func:`code_after`: a rule pass changes a few top-level statements of a module whose text
+  is known (it was parsed from it, or generated).  The statements the pass left alone (the
+  very same node objects) keep their text; only the others are generated.  Where each
+  statement's text starts comes from CPython's parser (ten times faster than libcst's),
+  checked against libcst's own leading lines (:func:`layout_of`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-__all__ = ["FastCodegenState", "code_of"]
+__all__ = ["FastCodegenState", "Layout", "code_of", "code_after", "layout_of"]
 
 
 class _NoOp:
@@ -40,8 +51,150 @@ class FastCodegenState(CodegenState):
         return _NO_OP
 
 
+def _generate(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> str:
+    state = FastCodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+    for node in nodes:
+        node._codegen(state)
+    return "".join(state.tokens)
+
+
 def code_of(module: cst.Module) -> str:
     """``module.code``, faster."""
     state = FastCodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
     module._codegen(state)
     return "".join(state.tokens)
+
+
+# Line breaks as both CPython's tokenizer and libcst count them (not str.splitlines, which
+# also breaks at form feeds and other separators).
+_BREAK = re.compile(r"\r\n|\r|\n")
+_BLANK_OR_COMMENT = re.compile(r"[ \t\f]*(#.*)?(\r\n|\r|\n)?\Z")
+
+
+@dataclass
+class Layout:
+    """Where the top-level statements of a module are in the text it was parsed from."""
+
+    text: str
+    first_lines: list[int]  # per statement of module.body: 1-based line of its first token
+    starts: list[int]  # per statement: offset of its text (its leading lines included)
+    footer_start: int  # offset of the module footer's text
+
+
+def _ast_first_lines(text: str) -> Optional[list[int]]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    lines = []
+    for stmt in tree.body:
+        first = stmt.lineno
+        for deco in getattr(stmt, "decorator_list", ()) or ():
+            first = min(first, deco.lineno)
+        lines.append(first)
+    return lines
+
+
+def layout_of(module: cst.Module, text: str) -> Optional[Layout]:
+    """The layout of ``module`` in ``text`` (its exact code), or None when it cannot be
+    established with certainty (the callers then generate the whole code)."""
+    if not module.body or not module.has_trailing_newline:
+        return None
+    firsts = _ast_first_lines(text)
+    if firsts is None:
+        return None
+    offsets = [0]
+    offsets.extend(m.end() for m in _BREAK.finditer(text))
+    if offsets[-1] != len(text):
+        return None
+    n_lines = len(offsets) - 1
+
+    def line(number: int) -> str:  # 1-based
+        return text[offsets[number - 1]:offsets[number]]
+
+    first_lines: list[int] = []
+    starts: list[int] = []
+    index = 0
+    previous = 0
+    for stmt in module.body:
+        if index >= len(firsts):
+            return None
+        first = firsts[index]
+        # libcst's `a; b` is one statement line, CPython's two statements
+        index += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        leading = stmt.leading_lines
+        start = first - len(leading)
+        if start <= previous or first > n_lines:
+            return None
+        # The statement's first line holds code, and the lines above it are exactly its
+        # leading lines: otherwise CPython and libcst disagree about where it starts.
+        if _BLANK_OR_COMMENT.match(line(first)):
+            return None
+        for k, empty in enumerate(leading):
+            if not _BLANK_OR_COMMENT.match(line(start + k)):
+                return None
+            comment = empty.comment
+            if comment is not None and comment.value not in line(start + k):
+                return None
+        previous = first
+        first_lines.append(first)
+        starts.append(offsets[start - 1])
+    if index != len(firsts) or len(module.header) != _line_index(offsets, starts[0]):
+        return None
+    footer_line = n_lines - len(module.footer) + 1
+    if footer_line <= first_lines[-1]:
+        return None
+    for k in range(footer_line, n_lines + 1):
+        if not _BLANK_OR_COMMENT.match(line(k)):
+            return None
+    return Layout(text, first_lines, starts, offsets[footer_line - 1])
+
+
+def _line_index(offsets: list[int], offset: int) -> int:
+    # number of whole lines before ``offset`` (which starts a line)
+    lo, hi = 0, len(offsets) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if offsets[mid] < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def code_after(old: cst.Module, layout: Optional[Layout], new: cst.Module) -> str:
+    """The code of ``new``, a rewrite of ``old`` (whose text ``layout`` describes):
+    statements of ``old`` kept as they were keep their text."""
+    if (
+        layout is None
+        or new is old and layout is not None
+        or new.default_newline != old.default_newline
+        or new.default_indent != old.default_indent
+        or not new.has_trailing_newline
+        or not new.body
+    ):
+        return layout.text if new is old and layout is not None else code_of(new)
+    text = layout.text
+    where = {id(stmt): i for i, stmt in enumerate(old.body)}
+    ends = layout.starts[1:] + [layout.footer_start]
+    parts = [text[:layout.starts[0]] if _same(new.header, old.header) else _generate(new, new.header)]
+    pending: list[cst.CSTNode] = []
+    for stmt in new.body:
+        i = where.get(id(stmt))
+        if i is None:
+            pending.append(stmt)
+            continue
+        if pending:
+            parts.append(_generate(new, pending))
+            pending = []
+        parts.append(text[layout.starts[i]:ends[i]])
+    if pending:
+        parts.append(_generate(new, pending))
+    parts.append(text[layout.footer_start:] if _same(new.footer, old.footer) else _generate(new, new.footer))
+    return "".join(parts)
+
+
+def _same(a: Sequence[cst.CSTNode], b: Sequence[cst.CSTNode]) -> bool:
+    return a is b or (len(a) == len(b) and all(x is y for x, y in zip(a, b)))

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 
-from jackmigrate.codegen import code_of
+from jackmigrate.codegen import Layout, code_after, code_of, layout_of
 from jackmigrate.imports import add_imports, collect_bindings, remove_imports
 from jackmigrate.positions import LineMap, code_with_positions, positions_in
 from jackmigrate.rules import all_rules, get_rule, layers
@@ -287,6 +287,13 @@ def _migrate_text(
     last_changed: set[str] = set()
     current_code = text
     tree_texts: dict[int, str] = {}  # id(pass input tree) -> its code, known for free
+    layouts: dict[int, Optional[Layout]] = {}  # id(pass input tree) -> its statements in that code
+
+    def layout(tree: cst.Module) -> Optional[Layout]:
+        key = id(tree)
+        if key not in layouts:
+            layouts[key] = layout_of(tree, tree_texts[key])
+        return layouts[key]
     while True:
         passes += 1
         if passes > MAX_PASSES:
@@ -360,7 +367,7 @@ def _migrate_text(
                 # Report-only checks that run after every rule (the residual scan) are
                 # needed once, on the text that no rule changes any more.
                 if module is not pass_input:
-                    pass_code, pass_tree = code_of(module), module
+                    pass_code, pass_tree = code_after(pass_input, layout(pass_input), module), module
                     if pass_code != current_code:
                         break
                 final_layer_due = True
@@ -368,7 +375,8 @@ def _migrate_text(
         if module is pass_input:
             break
         # Rules may rebuild nodes without changing them: compare the code, not the tree.
-        code = pass_code if pass_code is not None and pass_tree is module else code_of(module)
+        code = (pass_code if pass_code is not None and pass_tree is module
+                else code_after(pass_input, layout(pass_input), module))
         if code == current_code:
             break
         current_code = code
@@ -406,7 +414,7 @@ def _migrate_text(
                 tree_text, spans = None, {}
             elif id(tree) in tree_texts:
                 tree_text = tree_texts[id(tree)]
-                spans = positions_in(tree, tree_text, nodes)
+                spans = positions_in(tree, tree_text, nodes, layout(tree))
             else:  # a tree between two layers of a pass: its code was never generated
                 tree_text, spans = code_with_positions(tree, nodes)
             lmap = None

@@ -9,7 +9,7 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
-from jackmigrate.codegen import FastCodegenState
+from jackmigrate.codegen import FastCodegenState, Layout, layout_of
 from jackmigrate.walk import children
 
 __all__ = ["code_with_positions", "positions_in", "LineMap", "Span"]
@@ -146,61 +146,36 @@ def _contains(node: cst.CSTNode, targets: set[int], found: set[int]) -> None:
         _contains(child, targets, found)
 
 
-def _first_lines(text: str) -> Optional[list[int]]:
-    """First line of each top-level statement as libcst counts them (``a; b`` is one),
-    from CPython's parser; None when it cannot parse the text."""
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
-    lines = []
-    for stmt in tree.body:
-        first = stmt.lineno
-        for deco in getattr(stmt, "decorator_list", ()) or ():
-            first = min(first, deco.lineno)
-        lines.append(first)
-    return lines
-
-
-def positions_in(module: cst.Module, text: str, nodes: Iterable[cst.CSTNode]) -> dict[int, Span]:
+def positions_in(module: cst.Module, text: str, nodes: Iterable[cst.CSTNode],
+                 layout: Optional[Layout] = None) -> dict[int, Span]:
     """Spans of ``nodes`` in ``module``, whose code is ``text``, generating code only for
-    the top-level statements that hold them (their first lines come from CPython's
-    parser).  Falls back to a full code generation when that is not possible."""
+    the top-level statements that hold them (where those are in ``text`` is its
+    ``layout``, computed when not given).  Falls back to a full code generation when that
+    is not possible."""
     nodes = list(nodes)
     targets = {id(n) for n in nodes}
-    firsts = _first_lines(text)
-    if firsts is None:
+    if layout is None:
+        layout = layout_of(module, text)
+    if layout is None:
         return code_with_positions(module, nodes)[1]
     spans: dict[int, Span] = {}
-    ast_index = 0
     remaining = set(targets)
-    for stmt in module.body:
-        count = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
-        if ast_index >= len(firsts):
-            return code_with_positions(module, nodes)[1]
-        if remaining:
-            found: set[int] = set()
-            _contains(stmt, remaining, found)
-            if found:
-                inner = [n for n in nodes if id(n) in found]
-                sub = module.with_changes(body=[stmt], header=(), footer=(), has_trailing_newline=True)
-                _, sub_spans = code_with_positions(sub, inner)
-                # the statement's code starts with its leading lines
-                offset = firsts[ast_index] - 1 - _leading_count(stmt)
-                for key, (sl, sc, el, ec) in sub_spans.items():
-                    spans[key] = (sl + offset, sc, el + offset, ec)
-                remaining -= found
-        ast_index += count
+    for stmt, first in zip(module.body, layout.first_lines):
+        if not remaining:
+            break
+        found: set[int] = set()
+        _contains(stmt, remaining, found)
+        if found:
+            inner = [n for n in nodes if id(n) in found]
+            sub = module.with_changes(body=[stmt], header=(), footer=(), has_trailing_newline=True)
+            _, sub_spans = code_with_positions(sub, inner)
+            # the statement's code starts with its leading lines
+            offset = first - 1 - len(stmt.leading_lines)
+            for key, (sl, sc, el, ec) in sub_spans.items():
+                spans[key] = (sl + offset, sc, el + offset, ec)
+            remaining -= found
     if remaining:
         # nodes outside the body (module header/footer) or not found: exact fallback
         return code_with_positions(module, nodes)[1]
     return spans
 
-
-def _leading_count(stmt: cst.CSTNode) -> int:
-    return len(getattr(stmt, "leading_lines", ()) or ())

@@ -40,7 +40,7 @@ from typing import Callable, Optional, Sequence, Union
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from jackmigrate.codegen import code_of
+from jackmigrate.codegen import code_after, layout_of
 from jackmigrate.literals import literal_value
 from jackmigrate.source import SourceError, python2_reason
 from jackmigrate.walk import BatchWalker, scan
@@ -1091,7 +1091,7 @@ def convert_ptl(
         if clash:
             raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
     new = _fix_imports(new, need, drop_decorators=bool(converter.templates))
-    code = code_of(new)
+    code = code_after(module, layout_of(module, prepass.text), new)
     if validate:
         try:
             compile(code, path, "exec", dont_inherit=True)
