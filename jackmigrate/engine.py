@@ -154,7 +154,7 @@ def migrate_bytes(
     except SourceError as exc:
         return _error(path, PARSE_ERROR, exc.message, exc.line, exc.column)
     try:
-        result = _migrate_text(path, src, rules, opts, index, index_markers)
+        result = _migrate_text(path, src, rules, opts, index)
     except SourceError as exc:
         return _error(path, exc.rule, exc.message, exc.line, exc.column)
     except Exception as exc:  # a rule bug must not stop the run
@@ -187,7 +187,7 @@ def migrate_source(
     opts = Options(rule_ids=tuple(r.id for r in chosen), target_python=target_python)
     src = SourceText(source, "utf-8", False)
     try:
-        return _migrate_text(path, src, chosen, opts, index, getattr(index, "markers", ()) or (), force=True)
+        return _migrate_text(path, src, chosen, opts, index, force=True)
     except SourceError as exc:
         return _error(path, exc.rule, exc.message, exc.line, exc.column)
 
@@ -209,7 +209,6 @@ def _migrate_text(
     rules: Sequence[type[Rule]],
     opts: Options,
     index: object,
-    index_markers: Sequence[str],
     force: bool = False,
 ) -> FileResult:
     original = src.text
@@ -218,7 +217,7 @@ def _migrate_text(
     is_ptl = path.endswith(".ptl")
     findings: list[Finding] = []
     new_path: Optional[str] = None
-    applicable = [r for r in rules if force or r.applies_to(path, original, index_markers)]
+    applicable = [r for r in rules if force or r.applies_to(path, original, r.markers_in(index))]
     if force:
         applicable = [r for r in applicable if r.suffixes is None or PurePath(path).suffix in r.suffixes]
 
@@ -313,8 +312,8 @@ def _migrate_text(
             # The prefilter again, on this pass's text: a rule none of whose markers is
             # left cannot change anything (the confirming pass after a full rewrite is
             # usually skipped whole).
-            pass_layers = _active(normal_layers, path, current_code, index_markers)
-            pass_final = _active(final_layers, path, current_code, index_markers)
+            pass_layers = _active(normal_layers, path, current_code, index)
+            pass_final = _active(final_layers, path, current_code, index)
         if passes > 1 and pass_layers and pass_final:
             # After the first pass a change is rare: the report-only layer shares the last
             # layer's walk. Its findings (never rewrites) count only if this pass turns out
@@ -478,9 +477,8 @@ def _migrate_text(
     )
 
 
-def _active(layered: list[list[type[Rule]]], path: str, text: str,
-            index_markers: Sequence[str]) -> list[list[type[Rule]]]:
-    kept = [[r for r in layer if r.applies_to(path, text, index_markers)] for layer in layered]
+def _active(layered: list[list[type[Rule]]], path: str, text: str, index: object) -> list[list[type[Rule]]]:
+    kept = [[r for r in layer if r.applies_to(path, text, r.markers_in(index))] for layer in layered]
     return [layer for layer in kept if layer]
 
 

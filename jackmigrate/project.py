@@ -14,7 +14,7 @@ import ast
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping, Optional, Sequence
 
 from jackmigrate.targets import is_quixote
 
@@ -55,7 +55,23 @@ class ProjectIndex:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     entry_points: list[EntryPoint] = field(default_factory=list)
     markers: tuple[str, ...] = ()
+    # Quixote class -> names of the project classes deriving from it
+    markers_by_base: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unparsed: list[str] = field(default_factory=list)
+    _markers_for: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def markers_for(self, bases: Sequence[str]) -> tuple[str, ...]:
+        """Names of the project classes deriving from one of ``bases`` (Quixote class
+        names, or module names standing for all their classes)."""
+        key = tuple(bases)
+        found = self._markers_for.get(key)
+        if found is None:
+            names: set[str] = set()
+            for base, classes in self.markers_by_base.items():
+                if any(base == b or base.startswith(b + ".") for b in key):
+                    names.update(classes)
+            found = self._markers_for[key] = tuple(sorted(names))
+        return found
 
     def module_name_for(self, path: str) -> str:
         return self.paths.get(path) or module_name_for(path, self.root)
@@ -108,10 +124,15 @@ class ProjectIndex:
         for dotted, info in self.classes.items():
             info.quixote_bases = bases_of(dotted, frozenset())
         names: set[str] = set()
+        by_base: dict[str, set[str]] = {}
         for info in self.classes.values():
             if info.quixote_bases:
                 names.add(info.name)
+            for base in info.quixote_bases:
+                by_base.setdefault(base, set()).add(info.name)
         self.markers = tuple(sorted(names))
+        self.markers_by_base = {base: tuple(sorted(n)) for base, n in by_base.items()}
+        self._markers_for.clear()
 
 
 def _canonical(dotted: str) -> str:

@@ -362,3 +362,34 @@ def test_walker_sees_star_args_and_aliases_after_bare_star_and_star_import() -> 
     assert names("def g(*args: T, x): pass\n") == ["g", "args", "T", "x"]
     assert names("from m import *\n") == ["m"]
     assert names("from a import b as c\n") == ["a", "b", "c"]
+
+
+def test_index_markers_per_rule_select_the_classes_that_matter() -> None:
+    from jackmigrate.engine import Options, migrate_bytes
+    from jackmigrate.rules import get_rule
+
+    index = build_index_from_sources({
+        "app/base.py": (
+            "from quixote.publish import Publisher\nfrom quixote.errors import PublishError\n"
+            "from quixote.session import SessionManager\n"
+            "class BasePub(Publisher):\n    pass\n"
+            "class Oops(PublishError):\n    pass\n"
+            "class Manager(SessionManager):\n    pass\n"
+        ),
+    })
+    assert index.markers == ("BasePub", "Manager", "Oops")
+    assert index.markers_for(("quixote.publish.Publisher",)) == ("BasePub",)
+    assert index.markers_for(("quixote.session",)) == ("Manager",)
+    publisher_rule = get_rule("JM010")
+    assert publisher_rule.markers_in(index) == ("BasePub",)
+    # a module that only raises the app's error class is not walked for the Publisher rule
+    assert not publisher_rule.applies_to("app/pages.py", "from app.base import Oops\nraise Oops()\n",
+                                         publisher_rule.markers_in(index))
+    assert publisher_rule.applies_to("app/run.py", "from app.base import BasePub\n",
+                                     publisher_rule.markers_in(index))
+    # ... and a subclass of the app's Publisher subclass in another module is still migrated
+    source = b"from app.base import BasePub\n\nclass Site(BasePub):\n    is_thread_safe = True\n"
+    opts = Options(rule_ids=("JM001", "JM010", "JM090"))
+    result = migrate_bytes("app/site.py", source, opts, index)
+    assert result.error is None and result.changed
+    assert "is_thread_safe = True" not in result.new_text

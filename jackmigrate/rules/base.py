@@ -65,7 +65,9 @@ What the engine guarantees and expects:
   gives the Quixote classes a class expression derives from across the whole project
   (``self.ctx.index`` is the :class:`jackmigrate.project.ProjectIndex`: classes, entry
   points); set ``index_markers = True`` so the rule also runs on files that mention such a
-  project class without mentioning quixote.
+  project class without mentioning quixote, or to the Quixote classes (or modules) whose
+  project subclasses matter to the rule (``("quixote.publish.Publisher",)``): a file that
+  only mentions other project classes is then not walked for it.
 * ``jackmigrate.targets`` is the one table mapping Quixote names to Jack names; use it
   rather than hard-coding ``jack_runtime`` paths.
 
@@ -321,7 +323,7 @@ class Rule(cst.CSTTransformer):
     markers: ClassVar[tuple[str, ...]] = ("quixote",)
     # Also run on files mentioning a project name the index knows as Quixote-derived
     # (e.g. a module importing the app's own Directory subclass from another module).
-    index_markers: ClassVar[bool] = False
+    index_markers: ClassVar[Union[bool, tuple[str, ...]]] = False
     # Restrict the rule to these file suffixes (None: every Python file, .ptl included).
     suffixes: ClassVar[Optional[tuple[str, ...]]] = None
     # New suffix of files this rule converted (".py" for the PTL converter).
@@ -351,7 +353,8 @@ class Rule(cst.CSTTransformer):
 
     @classmethod
     def applies_to(cls, path: str, text: str, index_markers: Sequence[str] = ()) -> bool:
-        """The prefilter: is this rule worth running on this file?"""
+        """The prefilter: is this rule worth running on this file?  ``index_markers`` are
+        the project class names that matter to this rule (:meth:`markers_in`)."""
         suffix = os.path.splitext(path)[1]  # called per rule, file and pass: no PurePath
         if cls.suffixes is not None and suffix not in cls.suffixes:
             return False
@@ -359,7 +362,19 @@ class Rule(cst.CSTTransformer):
             return True
         if any(m in text for m in cls.markers):
             return True
-        return cls.index_markers and any(m in text for m in index_markers)
+        return bool(cls.index_markers) and any(m in text for m in index_markers)
+
+    @classmethod
+    def markers_in(cls, index: object) -> Sequence[str]:
+        """The names of the project classes (from the whole-app index) that make a file
+        worth running this rule on."""
+        wanted = cls.index_markers
+        if not wanted or index is None:
+            return ()
+        if wanted is True:
+            return getattr(index, "markers", ()) or ()
+        finder = getattr(index, "markers_for", None)
+        return finder(wanted) if finder is not None else (getattr(index, "markers", ()) or ())
 
     # --- reporting ---
     def report(

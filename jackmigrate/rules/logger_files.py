@@ -38,7 +38,7 @@ class LoggerFiles(PyRule):
     )
     applicability = NEEDS_REVIEW
     markers = ("error_log", "access_log")
-    index_markers = True
+    index_markers = ("quixote.logger.DefaultLogger",)
     examples = (
         Example(
             title="a logger subclass writing to Quixote's file",

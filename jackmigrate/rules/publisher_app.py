@@ -189,7 +189,7 @@ class PublisherToApp(PyRule):
     )
     applicability = NEEDS_REVIEW
     markers = ("quixote", "is_thread_safe")
-    index_markers = True
+    index_markers = (PUBLISHER,)
     examples = (
         Example(
             title="the factory of Quixote's mini_demo",

@@ -79,7 +79,7 @@ class RequestClass(PyRule):
     )
     applicability = SAFE
     markers = ("quixote", "process", "request_class")
-    index_markers = True
+    index_markers = ("quixote.publish.Publisher", QWIP)
     examples = (
         Example(
             title="process() building a custom request",

@@ -32,7 +32,7 @@ class SessionClasses(PyRule):
     )
     applicability = NEEDS_REVIEW
     markers = ("quixote", "forget_changes", "SessionManager")
-    index_markers = True
+    index_markers = ("quixote.session",)
     examples = (
         Example(
             title="altdemo.py's Durus session manager",
