@@ -1,9 +1,21 @@
 """Benchmark: a 100-row table page built with htmltext.
 
-Builds the same page three ways -- ``%`` formatting, TemplateIO accumulation (the shape
-of converted PTL templates) and ``.format`` (converted HTML f-strings) -- with Jack's
-``jack_runtime.html``, Quixote's C htmltext, Quixote's pure-Python htmltext and
-markupsafe, in the same run, and prints per-page times and ratios to Quixote's C type.
+Builds the same page four ways -- ``%`` formatting, TemplateIO accumulation (the shape
+of converted PTL templates) and ``.format`` positional and by keyword (converted HTML
+f-strings) -- with Jack's ``jack_runtime.html``, Quixote's C htmltext, Quixote's
+pure-Python htmltext and markupsafe, in the same run and on the same rows, and prints
+per-page CPU times, ratios to Quixote's C type and whether issue 4's goals are met.
+
+Two reference columns explain Jack's figures:
+
+* ``jack py-esc``: Jack with its pure-Python escape (what runs without markupsafe's C
+  speedups);
+* ``floor``: a plain-Python class with htmltext's API that escapes nothing and checks
+  nothing (wrong output, see ``_Floor``): the least any pure-Python htmltext costs on
+  this interpreter, so a goal below it cannot be met by Python code.
+
+Times are CPU time of this thread (other processes on a busy machine do not count) and
+the best of ``--repeat`` rounds in which the implementations take turns.
 
 Run: ``python bench/bench_html.py [--rows N] [--repeat R]``.  Not a test: it asserts
 nothing about speed.
@@ -11,6 +23,7 @@ nothing about speed.
 from __future__ import annotations
 
 import argparse
+import time
 import timeit
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -18,7 +31,13 @@ from typing import Any, Callable
 import markupsafe
 
 import jack_runtime.html as jack_html
+from jack_runtime.html import text as jack_text
 from quixote.html import _c_htmltext, _py_htmltext
+
+# Issue 4: Jack at most this many times Quixote's C htmltext on these pages ...
+GOAL_VS_C = 1.5
+GOAL_STYLES = ("%", "TemplateIO")
+# ... and faster than Quixote's pure-Python htmltext on every page.
 
 
 def make_rows(n: int) -> list[tuple]:
@@ -186,13 +205,66 @@ def table_page() -> Any:
     return Page("/table", raw, make_root)
 
 
+class _FloorText:
+    """htmltext's API with no escaping and no checks: a lower bound, not an implementation."""
+
+    __slots__ = ("s",)
+
+    def __init__(self, s: Any) -> None:
+        self.s = s
+
+    def __mod__(self, args: Any) -> "_FloorText":
+        h = object.__new__(_FloorText)
+        h.s = self.s % args
+        return h
+
+    def format(self, *args: Any, **kwargs: Any) -> "_FloorText":
+        h = object.__new__(_FloorText)
+        h.s = self.s.format(*args, **kwargs)
+        return h
+
+
+class _FloorIO:
+    __slots__ = ("data",)
+
+    def __init__(self, html: bool = False) -> None:
+        self.data: list[str] = []
+
+    def __iadd__(self, other: Any) -> "_FloorIO":
+        if type(other) is _FloorText:
+            self.data.append(other.s)
+        else:
+            self.data.append(str(other))
+        return self
+
+    def getvalue(self) -> _FloorText:
+        return _FloorText("".join(self.data))
+
+
+_Floor = SimpleNamespace(htmltext=_FloorText, TemplateIO=_FloorIO)
+
+
+def with_python_escape(pages: dict[str, Callable[[list], Any]]) -> dict[str, Callable[[list], Any]]:
+    """The same pages with Jack's pure-Python escape swapped in for markupsafe's C one."""
+    def wrap(fn: Callable[[list], Any]) -> Callable[[list], Any]:
+        def run(rows: list) -> Any:
+            saved, jack_text._esc = jack_text._esc, jack_text._escape_py
+            try:
+                return fn(rows)
+            finally:
+                jack_text._esc = saved
+        return run
+    return {style: wrap(fn) for style, fn in pages.items()}
+
+
 def measure_all(fns: dict[str, Callable], rows: list, repeat: int) -> dict[str, float]:
-    """Best time per page in microseconds for each function.
+    """Best CPU time per page in microseconds for each function.
 
     The implementations take turns within each round, so a burst of load from other
     processes hits all of them rather than one.
     """
-    timers = {name: timeit.Timer(lambda fn=fn: fn(rows)) for name, fn in fns.items()}
+    timers = {name: timeit.Timer(lambda fn=fn: fn(rows), timer=time.thread_time)
+              for name, fn in fns.items()}
     numbers = {name: max(1, timer.autorange()[0] // 4) for name, timer in timers.items()}
     best = {name: float("inf") for name in fns}
     for _ in range(repeat):
@@ -208,26 +280,44 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     rows = make_rows(args.rows)
+    jack_pages = htmltext_pages(jack_html)
     impls = {
-        "jack": htmltext_pages(jack_html),
+        "jack": jack_pages,
         "quixote C": htmltext_pages(_c_htmltext),
         "quixote py": htmltext_pages(_py_htmltext),
         "markupsafe": markupsafe_pages(),
+        "jack py-esc": with_python_escape(jack_pages),
+        "floor": htmltext_pages(_Floor),
     }
-    # Same page from Jack and Quixote C, apart from the apostrophe Jack escapes.
-    for style in impls["jack"]:
-        a = str(impls["jack"][style](rows))
-        b = str(impls["quixote C"][style](rows)).replace("'", "&#39;")
-        if a != b:
-            raise SystemExit("jack and quixote pages differ for %s" % style)
-    print("%d-row table page, best of %d, microseconds per page (ratio to quixote C)"
+    # Same page from Jack (both escapes) and Quixote C, apart from the apostrophe Jack
+    # escapes.
+    for style in jack_pages:
+        expected = str(impls["quixote C"][style](rows)).replace("'", "&#39;")
+        for name in ("jack", "jack py-esc"):
+            if str(impls[name][style](rows)) != expected:
+                raise SystemExit("%s and quixote C pages differ for %s" % (name, style))
+    native = jack_text._esc is not jack_text._escape_py
+    print("%d-row table page, best of %d rounds, CPU microseconds per page (ratio to quixote C)"
           % (args.rows, args.repeat))
-    print("%-12s" % "" + "".join("%22s" % name for name in impls))
-    for style in impls["jack"]:
+    print("jack escapes with %s" % ("markupsafe's C speedups" if native else
+                                    "its pure-Python escape (markupsafe speedups not found)"))
+    print("%-11s" % "" + "".join("%19s" % name for name in impls))
+    verdicts = []
+    for style in jack_pages:
         times = measure_all({name: pages[style] for name, pages in impls.items()}, rows,
                             args.repeat)
         base = times["quixote C"]
-        print("%-12s" % style + "".join("%14.1f (%4.2fx)" % (t, t / base) for t in times.values()))
+        print("%-11s" % style + "".join("%11.1f (%4.2fx)" % (t, t / base) for t in times.values()))
+        ratio = times["jack"] / base
+        if style in GOAL_STYLES:
+            verdicts.append("%-10s jack %.2fx quixote C (goal <= %.1fx): %s"
+                            % (style, ratio, GOAL_VS_C, "met" if ratio <= GOAL_VS_C else "NOT met"))
+        faster = times["jack"] < times["quixote py"]
+        verdicts.append("%-10s jack faster than quixote py (%.1f vs %.1f): %s"
+                        % (style, times["jack"], times["quixote py"],
+                           "met" if faster else "NOT met"))
+    print()
+    print("\n".join(verdicts))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from typing import Any
 
 import markupsafe
 import pytest
@@ -20,8 +21,19 @@ from jack_runtime.html import (
 )
 from jack_runtime.html import text as text_module
 
-# -- the apostrophe ------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True, scope="module", params=["native", "python"])
+def escape_function(request: Any) -> Any:
+    """Every test here runs with markupsafe's C escape and with the pure-Python one."""
+    fn = text_module._native_escape() if request.param == "native" else text_module._escape_py
+    if fn is None:
+        pytest.skip("markupsafe's C speedups are not installed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(text_module, "_esc", fn)
+        yield fn
+
+
+# -- the apostrophe ------------------------------------------------------------------------
 
 def test_apostrophe_escaped_where_quixote_leaves_it() -> None:
     value = "x' onmouseover='alert(1)"
@@ -87,7 +99,7 @@ def test_format_plan_cache_is_bounded() -> None:
         htmltext("{}%d" % i).format(1)
         htmltext("c%%s%d" % i) % 1
     assert len(text_module._format_plan) <= text_module._CACHE_LIMIT
-    assert len(text_module._percent_checked) <= text_module._CACHE_LIMIT
+    assert len(text_module._percent_plan) <= text_module._CACHE_LIMIT
     with pytest.raises(ValueError):  # still checked after the cache was cleared
         htmltext("%c") % 60
 

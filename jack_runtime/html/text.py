@@ -24,10 +24,16 @@ Deliberate differences from Quixote 3.8 (each has a test in ``tests/test_html_*`
   Python implementation does; ``copy.copy``/``deepcopy`` return the object itself
   (it is immutable); pickling is still refused (``TypeError``).
 
-Speed: this is plain Python, written for CPython's fast paths (exact-type checks first,
-escaping inlined, a ``str.replace`` chain only when an ``in`` test finds something to
-escape, format strings checked for ``c`` once and cached).  On the 100-row table page of
-``bench/bench_html.py`` it is 1.3-2.6x Quixote's C type and faster than its Python one.
+Speed: this is plain Python, written for CPython's fast paths: exact-type checks first;
+one escape function (markupsafe's C ``_escape_inner`` when installed, else a pure-Python
+one with identical output) that returns its argument itself when there is nothing to
+escape, so ``e is s`` is the common-case test; ``%`` and ``.format`` scan their arguments
+and format the original tuple when none needs a change, copying it only from the first
+one that does; format strings are scanned once and the result cached.  On the 100-row
+table page of ``bench/bench_html.py`` it is 1.15-2x Quixote's C type (the TemplateIO
+page cannot reach C speed in Python: one Python-level call per ``out += ...`` and per
+``htmltext(...)`` costs more than the C type's whole operation; the bench's ``floor``
+column measures that bound) and 1.5-2.1x faster than Quixote's Python type.
 """
 from __future__ import annotations
 
@@ -45,15 +51,45 @@ __all__ = [
 stringify = str
 
 
-def _escape(s: str) -> str:
-    """Escape the five HTML special characters of ``s`` (an exact str)."""
+def _escape_py(s: str) -> str:
+    """Escape ``& < > " '`` in ``s`` (an exact str); ``s`` itself if nothing needs it."""
     # Most text has nothing to escape: five `in` tests are cheaper than five replaces.
-    # The same test and chained replace are written out in the hot paths below (a
-    # function call costs as much as the escaping).
     if "&" in s or "<" in s or ">" in s or '"' in s or "'" in s:
         return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 .replace('"', "&quot;").replace("'", "&#39;"))
     return s
+
+
+def _native_escape() -> Any:
+    """markupsafe's C escape, if installed and still the function this module expects.
+
+    It is a private name of markupsafe (3.x): it must return its argument itself when there
+    is nothing to escape, and write ``"`` as ``&#34;`` (callers turn that into Quixote's
+    ``&quot;``); anything else and the pure-Python escape is used.
+    """
+    try:
+        from markupsafe._speedups import _escape_inner  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    plain = "plain text"
+    if _escape_inner(plain) is not plain or _escape_inner("&<>\"'") != "&amp;&lt;&gt;&#34;&#39;":
+        return None
+    return _escape_inner
+
+
+# The escape every operation uses (looked up at call time, so tests can swap it): returns
+# its argument itself when nothing needs escaping, which the hot paths test with `is`; it
+# may write '"' as '&#34;', which they then replace.  That replace is exact: every '&' of
+# the input was escaped, so '&#34;' in the output can only come from a '"'.
+_esc = _native_escape() or _escape_py
+
+
+def _escape(s: str) -> str:
+    """Escape the five HTML special characters of ``s`` (an exact str)."""
+    e = _esc(s)
+    if e is not s and '"' in s:
+        return e.replace("&#34;", "&quot;")
+    return e
 
 
 _object_new = object.__new__
@@ -133,9 +169,10 @@ class htmltext:
         if t is htmltext:
             other = other.s
         elif t is str:
-            if "&" in other or "<" in other or ">" in other or '"' in other or "'" in other:
-                other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                         .replace('"', "&quot;").replace("'", "&#39;"))
+            e = _esc(other)
+            if e is not other and '"' in other:
+                e = e.replace("&#34;", "&quot;")
+            other = e
         else:
             other = _trusted_or_escaped(other)
             if other is None:
@@ -159,26 +196,33 @@ class htmltext:
 
     def __mod__(self, args: Any) -> "htmltext":
         s = self.s
-        if "c" in s and s not in _percent_checked:
-            _check_percent_format(s)
-        if type(args) is tuple or isinstance(args, tuple):
-            wrapped = []
+        if s not in _percent_plan:
+            _plan_percent(s)  # refuses %c
+        if type(args) is tuple:
+            # Most arguments need no change (text with nothing to escape, plain numbers):
+            # a scan that proves it is cheaper than building a copy of the tuple.
             for a in args:
-                t = type(a)
-                if t is str:
-                    if "'" in a:
-                        a = _escape_arg(a)  # keeps Quixote's repr() for %r / !r
-                    elif "&" in a or "<" in a or ">" in a or '"' in a:
-                        a = (a.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                             .replace('"', "&quot;"))
-                elif t is htmltext:
-                    a = a.s
-                elif t is not int and t is not float:
-                    a = _wraparg(a)
-                wrapped.append(a)
-            args = tuple(wrapped)
+                if type(a) is str:
+                    if _esc(a) is not a:
+                        break
+                elif type(a) is not int and type(a) is not float:
+                    break
+            else:
+                h = _object_new(htmltext)
+                h.s = s % args
+                return h
+            args = tuple(_wrapargs(args, a, _percent_plan.get(s, True)))
+        elif isinstance(args, tuple):
+            args = tuple(_wrapargs(args, None, _percent_plan.get(s, True)))
         else:
-            args = _wraparg(args)
+            t = type(args)
+            if t is str:
+                if _esc(args) is not args:
+                    args = _escape_arg(args)
+            elif t is htmltext:
+                args = args.s
+            elif t is not int and t is not float:
+                args = _wraparg(args)
         h = _object_new(htmltext)
         h.s = s % args
         return h
@@ -186,42 +230,32 @@ class htmltext:
     def format(self, /, *args: Any, **kwargs: Any) -> "htmltext":
         """``str.format`` with every argument escaped; specs apply to the escaped text."""
         s = self.s
-        guard = _format_plan.get(s)
-        if guard is None:
-            guard = _plan_format(s)
-        if guard:
+        plan = _format_plan.get(s)
+        if plan is None:
+            plan = _plan_format(s)
+        if plan & _DYNAMIC_SPEC:
             # A format spec is computed from arguments: numbers must refuse 'c' themselves.
             args = [_wraparg_guarded(a) for a in args]
             kwargs = {k: _wraparg_guarded(v) for k, v in kwargs.items()}
         else:
-            wrapped = []
+            # As in __mod__: scan, and copy only when something needs a change.
             for a in args:
-                t = type(a)
-                if t is str:
-                    if "'" in a:
-                        a = _escape_arg(a)  # keeps Quixote's repr() for %r / !r
-                    elif "&" in a or "<" in a or ">" in a or '"' in a:
-                        a = (a.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                             .replace('"', "&quot;"))
-                elif t is htmltext:
-                    a = a.s
-                elif t is not int and t is not float:
-                    a = _wraparg(a)
-                wrapped.append(a)
-            args = wrapped
+                if type(a) is str:
+                    if _esc(a) is not a:
+                        args = _wrapargs(args, a, plan & _REPR_USED)
+                        break
+                elif type(a) is not int and type(a) is not float:
+                    args = _wrapargs(args, a, plan & _REPR_USED)
+                    break
             # Converted HTML f-strings pass bare names as keywords: `.format(title=title)`.
             # kwargs is this call's own dict, so its values can be replaced in place.
             for k, a in kwargs.items():
-                t = type(a)
-                if t is str:
-                    if "'" in a:
-                        kwargs[k] = _escape_arg(a)  # keeps Quixote's repr() for !r
-                    elif "&" in a or "<" in a or ">" in a or '"' in a:
-                        kwargs[k] = (a.replace("&", "&amp;").replace("<", "&lt;")
-                                     .replace(">", "&gt;").replace('"', "&quot;"))
-                elif t is htmltext:
+                if type(a) is str:
+                    if _esc(a) is not a:
+                        kwargs[k] = _escape_arg(a) if plan & _REPR_USED else _escape(a)
+                elif type(a) is htmltext:
                     kwargs[k] = a.s
-                elif t is not int and t is not float:
+                elif type(a) is not int and type(a) is not float:
                     kwargs[k] = _wraparg(a)
         h = _object_new(htmltext)
         h.s = s.format(*args, **kwargs)
@@ -236,10 +270,10 @@ class htmltext:
             if t is htmltext:
                 append(item.s)
             elif t is str:
-                if "&" in item or "<" in item or ">" in item or '"' in item or "'" in item:
-                    item = (item.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                            .replace('"', "&quot;").replace("'", "&#39;"))
-                append(item)
+                e = _esc(item)
+                if e is not item and '"' in item:
+                    e = e.replace("&#34;", "&quot;")
+                append(e)
             else:
                 trusted = _trusted_or_escaped(item) if isinstance(item, (str, htmltext)) else None
                 if trusted is None:
@@ -341,6 +375,44 @@ def _escape_arg(arg: str) -> str:
     return escaped
 
 
+def _wrapargs(args: tuple, first: Any, repr_used: Any) -> list:
+    """A copy of the ``%``/format arguments ``args``, prepared (see :func:`_wraparg`).
+
+    ``first`` is the first argument a scan found to need a change (all before it are
+    exact str/int/float that need none), or None to prepare them all.  ``repr_used``: the
+    template has ``%r``/``%a``/``!r``/``!a``, so text with ``'`` keeps Quixote's repr.
+    """
+    wrapped = list(args)
+    n = len(wrapped)
+    if first is None:
+        i = 0
+    elif type(first) is str:
+        # Everything before it is an exact str, int or float: `==` is exact and harmless.
+        i = args.index(first)
+    else:
+        i = 0
+        while wrapped[i] is not first:
+            i += 1
+    while i < n:
+        a = wrapped[i]
+        t = type(a)
+        if t is str:
+            e = _esc(a)
+            if e is not a:
+                if '"' in a:
+                    e = e.replace("&#34;", "&quot;")
+                if repr_used and "'" in a:
+                    e = _EscapedWithApostrophe(e)
+                    e.original = a
+                wrapped[i] = e
+        elif t is htmltext:
+            wrapped[i] = a.s
+        elif t is not int and t is not float:
+            wrapped[i] = _wraparg(a)
+        i += 1
+    return wrapped
+
+
 def _wraparg(arg: Any) -> Any:
     """Prepare one ``%``/format argument: escape text, keep markup and numbers."""
     t = type(arg)
@@ -435,14 +507,18 @@ def _wraparg_guarded(arg: Any) -> Any:
 # few and reused.  The caches are cleared when they grow, so generated format strings
 # cannot exhaust memory.
 _CACHE_LIMIT = 2048
-_percent_checked: set[str] = set()
-_format_plan: dict[str, bool] = {}
+_percent_plan: dict[str, bool] = {}  # template -> has %r or %a
+_format_plan: dict[str, int] = {}  # template -> _DYNAMIC_SPEC | _REPR_USED
+_DYNAMIC_SPEC = 1  # a spec is computed from arguments ('{:{}}')
+_REPR_USED = 2  # a '!r' or '!a' conversion
 
 _PERCENT_TAIL = re.compile(r"[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d*))?[hlL]?(.?)", re.S)
 
 
-def _check_percent_format(s: str) -> None:
-    """Raise ValueError if ``s`` has a ``%c`` conversion (parsed as CPython does)."""
+def _plan_percent(s: str) -> bool:
+    """Scan a ``%`` template (as CPython parses it): ValueError if it has a ``%c``
+    conversion; True if it has ``%r`` or ``%a``.  The answer is cached."""
+    repr_used = False
     pos = s.find("%")
     n = len(s)
     while pos >= 0:
@@ -461,32 +537,38 @@ def _check_percent_format(s: str) -> None:
         conv = m.group(1)
         if conv == "c":
             raise ValueError("the %c conversion is not allowed in htmltext formatting")
+        if conv == "r" or conv == "a":
+            repr_used = True
         pos = s.find("%", m.end())
-    if len(_percent_checked) >= _CACHE_LIMIT:
-        _percent_checked.clear()
-    _percent_checked.add(s)
+    if len(_percent_plan) >= _CACHE_LIMIT:
+        _percent_plan.clear()
+    _percent_plan[s] = repr_used
+    return repr_used
 
 
-def _walk_format(s: str) -> bool:
-    """Check a str.format template; True if some spec is computed from arguments."""
-    dynamic = False
-    for _literal, field, spec, _conv in _string.formatter_parser(s):
-        if field is None or not spec:
+def _walk_format(s: str) -> int:
+    """Check a str.format template (ValueError for a 'c' type); its _format_plan flags."""
+    flags = 0
+    for _literal, field, spec, conv in _string.formatter_parser(s):
+        if field is None:
+            continue
+        if conv == "r" or conv == "a":
+            flags |= _REPR_USED
+        if not spec:
             continue
         if "{" in spec:
-            dynamic = True
-            _walk_format(spec)
+            flags |= _DYNAMIC_SPEC | _walk_format(spec)
         elif spec[-1] == "c":
             raise ValueError("the 'c' format type is not allowed in htmltext formatting")
-    return dynamic
+    return flags
 
 
-def _plan_format(s: str) -> bool:
-    dynamic = _walk_format(s)
+def _plan_format(s: str) -> int:
+    flags = _walk_format(s)
     if len(_format_plan) >= _CACHE_LIMIT:
         _format_plan.clear()
-    _format_plan[s] = dynamic
-    return dynamic
+    _format_plan[s] = flags
+    return flags
 
 
 # -- htmlescape ---------------------------------------------------------------------------
@@ -496,11 +578,11 @@ def htmlescape(s: Any) -> htmltext:
     anything else ``str()``-ed with ``& < > " '`` escaped."""
     t = type(s)
     if t is str:
-        if "&" in s or "<" in s or ">" in s or '"' in s or "'" in s:
-            s = (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                 .replace('"', "&quot;").replace("'", "&#39;"))
+        e = _esc(s)
+        if e is not s and '"' in s:
+            e = e.replace("&#34;", "&quot;")
         h = _object_new(htmltext)
-        h.s = s
+        h.s = e
         return h
     if t is htmltext or isinstance(s, htmltext):
         return s
@@ -533,16 +615,16 @@ class TemplateIO:
         self.data: list[str] = []
 
     def __iadd__(self, other: Any) -> "TemplateIO":
-        t = type(other)
-        if t is htmltext:
+        # The body of every converted template line: markup and exact str first.
+        if type(other) is htmltext:
             self.data.append(other.s)
-        elif t is str:
-            if self.html and ("&" in other or "<" in other or ">" in other or '"' in other
-                              or "'" in other):
-                other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                         .replace('"', "&quot;").replace("'", "&#39;"))
+        elif type(other) is str:
+            if self.html:
+                e = _esc(other)
+                if e is not other:
+                    other = e.replace("&#34;", "&quot;") if '"' in other else e
             self.data.append(other)
-        elif t is int or t is float:
+        elif type(other) is int or type(other) is float:
             # Digits, sign, '.', 'e', 'inf', 'nan': nothing to escape.
             self.data.append(str(other))
         elif other is not None:
@@ -550,16 +632,15 @@ class TemplateIO:
         return self
 
     def __call__(self, other: Any) -> None:
-        t = type(other)
-        if t is htmltext:
+        if type(other) is htmltext:
             self.data.append(other.s)
-        elif t is str:
-            if self.html and ("&" in other or "<" in other or ">" in other or '"' in other
-                              or "'" in other):
-                other = (other.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                         .replace('"', "&quot;").replace("'", "&#39;"))
+        elif type(other) is str:
+            if self.html:
+                e = _esc(other)
+                if e is not other:
+                    other = e.replace("&#34;", "&quot;") if '"' in other else e
             self.data.append(other)
-        elif t is int or t is float:
+        elif type(other) is int or type(other) is float:
             self.data.append(str(other))
         elif other is not None:
             self.data.append(self._text(other))
