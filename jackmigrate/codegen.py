@@ -77,17 +77,19 @@ class Layout:
 
     text: str
     first_lines: list[int]  # per statement of module.body: 1-based line of its first token
-    starts: list[int]  # per statement: offset of its text (its leading lines included)
+    start_lines: list[int]  # per statement: 1-based line where its text (leading lines) starts
+    starts: list[int]  # per statement: offset of that line
     footer_start: int  # offset of the module footer's text
 
 
-def _ast_first_lines(text: str) -> Optional[list[int]]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
+def _ast_first_lines(text: str, tree: Optional[ast.Module] = None) -> Optional[list[int]]:
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return None
     lines = []
     for stmt in tree.body:
         first = stmt.lineno
@@ -97,12 +99,13 @@ def _ast_first_lines(text: str) -> Optional[list[int]]:
     return lines
 
 
-def layout_of(module: cst.Module, text: str) -> Optional[Layout]:
+def layout_of(module: cst.Module, text: str, tree: Optional[ast.Module] = None) -> Optional[Layout]:
     """The layout of ``module`` in ``text`` (its exact code), or None when it cannot be
-    established with certainty (the callers then generate the whole code)."""
+    established with certainty (the callers then generate the whole code).  ``tree`` is
+    CPython's parse of ``text``, when the caller has it already."""
     if not module.body or not module.has_trailing_newline:
         return None
-    firsts = _ast_first_lines(text)
+    firsts = _ast_first_lines(text, tree)
     if firsts is None:
         return None
     offsets = [0]
@@ -115,6 +118,7 @@ def layout_of(module: cst.Module, text: str) -> Optional[Layout]:
         return text[offsets[number - 1]:offsets[number]]
 
     first_lines: list[int] = []
+    start_lines: list[int] = []
     starts: list[int] = []
     index = 0
     previous = 0
@@ -140,6 +144,7 @@ def layout_of(module: cst.Module, text: str) -> Optional[Layout]:
                 return None
         previous = first
         first_lines.append(first)
+        start_lines.append(start)
         starts.append(offsets[start - 1])
     if index != len(firsts) or len(module.header) != _line_index(offsets, starts[0]):
         return None
@@ -149,7 +154,7 @@ def layout_of(module: cst.Module, text: str) -> Optional[Layout]:
     for k in range(footer_line, n_lines + 1):
         if not _BLANK_OR_COMMENT.match(line(k)):
             return None
-    return Layout(text, first_lines, starts, offsets[footer_line - 1])
+    return Layout(text, first_lines, start_lines, starts, offsets[footer_line - 1])
 
 
 def _line_index(offsets: list[int], offset: int) -> int:

@@ -43,7 +43,7 @@ from libcst._nodes.internal import CodegenState
 from jackmigrate.codegen import code_after, layout_of
 from jackmigrate.literals import literal_value
 from jackmigrate.source import SourceError, python2_reason
-from jackmigrate.walk import BatchWalker, scan
+from jackmigrate.walk import BatchWalker, children, iter_statements, scan
 
 __all__ = ["PtlError", "PtlFinding", "PtlResult", "convert_ptl", "HTML_MODULE"]
 
@@ -365,9 +365,9 @@ class _LineState(CodegenState):
     converter needs nothing else, and PositionProvider (with the deep copy that
     MetadataWrapper makes) cost more than parsing the file."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, line: int = 1) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.line = 1
+        self.line = line
         self.stack: list[int] = []
         # id(node) -> (start line, end line); the tree outlives this mapping.
         self.spans: dict[int, tuple[int, int]] = {}
@@ -406,6 +406,85 @@ def _node_lines(module: cst.Module) -> dict[int, tuple[int, int]]:
     state = _LineState(module)
     module._codegen(state)
     return state.spans
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class _Lines:
+    """Lines of the nodes of a module, as :class:`_LineState` gives them, computed only as
+    far as asked for.  The converter asks for the line of every ``def`` and decorator:
+    those come from CPython's parse of the same text (matched to libcst's nodes in source
+    order, names checked).  Any other node's lines come from generating the code of the
+    top-level statement that holds it, from the line where that statement starts (known
+    from the module's layout); without a layout, from generating the whole module."""
+
+    def __init__(self, module: cst.Module, text: str, tree: Optional[ast.Module]) -> None:
+        self.module = module
+        self.layout = layout_of(module, text, tree)
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.defs: dict[int, int] = {}  # id(FunctionDef, its name or a decorator) -> line
+        self.owner: Optional[dict[int, int]] = None  # id(node) -> index of its statement
+        if self.layout is not None and tree is not None:
+            self._match_defs(tree, _LINE_BREAK.split(text))
+
+    def _match_defs(self, tree: ast.Module, physical: list[str]) -> None:
+        found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        found.sort(key=lambda n: (n.lineno, n.col_offset))
+        defs = [s for s in iter_statements(self.module.body) if isinstance(s, cst.FunctionDef)]
+        if len(found) != len(defs):
+            return
+        lines: dict[int, int] = {}
+        for node, fn in zip(found, defs):
+            if node.name != fn.name.value or len(node.decorator_list) != len(fn.decorators):
+                return
+            # CPython gives the line of `def` (or `async`): the name must be on it too,
+            # and each decorator's `@` on its expression's line (no backslash in between).
+            if not re.match(r"[ \t\f]*(async[ \t\f]+)?def[ \t\f]+%s\b" % re.escape(node.name),
+                            physical[node.lineno - 1]):
+                continue
+            lines[id(fn)] = lines[id(fn.name)] = node.lineno
+            for expr, dec in zip(node.decorator_list, fn.decorators):
+                if physical[expr.lineno - 1][:expr.col_offset].strip() == "@":
+                    lines[id(dec)] = expr.lineno
+        self.defs = lines
+
+    def first(self, node: cst.CSTNode, statement: Optional[int] = None) -> int:
+        """The first line of ``node`` (in top-level statement number ``statement``, when
+        the caller knows it)."""
+        line = self.defs.get(id(node))
+        return line if line is not None else self.span(node, statement)[0]
+
+    def span(self, node: cst.CSTNode, statement: Optional[int] = None) -> tuple[int, int]:
+        key = id(node)
+        span = self.spans.get(key)
+        if span is None:
+            self._generate(key, statement)
+            span = self.spans[key]
+        return span
+
+    def _generate(self, key: int, statement: Optional[int]) -> None:
+        layout = self.layout
+        if layout is not None:
+            if statement is None:
+                if self.owner is None:
+                    self.owner = {}
+                    for i, stmt in enumerate(self.module.body):
+                        _own(stmt, i, self.owner)
+                statement = self.owner.get(key)
+            i = statement
+            if i is not None:
+                state = _LineState(self.module, layout.start_lines[i])
+                self.module.body[i]._codegen(state)
+                self.spans.update(state.spans)
+                return
+        self.spans.update(_node_lines(self.module))
+
+
+def _own(node: cst.CSTNode, index: int, owner: dict[int, int]) -> None:
+    owner[id(node)] = index
+    for child in children(node, trivia=True):
+        _own(child, index, owner)
 
 
 # --------------------------------------------------------------------------------------
@@ -476,7 +555,7 @@ class _Converter(cst.CSTTransformer):
     def __init__(
         self,
         module: cst.Module,
-        lines: dict[int, tuple[int, int]],
+        lines: _Lines,
         generation: int,
         prepass: _Prepass,
         review_comment: Optional[Callable[[str], str]] = None,
@@ -515,12 +594,10 @@ class _Converter(cst.CSTTransformer):
         self.findings.append(finding)
         self.uncommented.append(finding)
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self.statement_lines = [self.lines[id(stmt)] for stmt in node.body]
-
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         if not self.uncommented or self.review_comment is None:
             return updated_node
+        self.statement_lines = [self.lines.span(stmt) for stmt in original_node.body]
         body = list(updated_node.body)
         for finding in self.uncommented:
             for i, (start, end) in enumerate(self.statement_lines):
@@ -531,7 +608,7 @@ class _Converter(cst.CSTTransformer):
         return updated_node.with_changes(body=body)
 
     def line(self, node: cst.CSTNode) -> int:
-        return self.lines[id(node)][0]
+        return self.lines.first(node)
 
     def decorator_kind(self, dec: cst.Decorator) -> tuple[Optional[str], bool]:
         """(template kind or None, whether Quixote 3.8 itself would recognise it)."""
@@ -917,26 +994,27 @@ class _GenerationScan(cst.CSTVisitor):
     """The evidence _detect_generation weighs: first lines of an HTML f-string, of a
     template decorator, and of a markup literal inside an [html] template."""
 
-    def __init__(self, lines: dict[int, tuple[int, int]], bracket: dict[int, str]) -> None:
+    def __init__(self, lines: _Lines, bracket: dict[int, str]) -> None:
         super().__init__()
         self.lines = lines
         self.bracket = bracket
         self.html_fn: list[bool] = []
+        self.statement = 0  # index of the top-level statement being scanned
         self.html_fstring_line = 0
         self.decorator_line = 0
         self.markup_line = 0
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         if _is_html_fstring(node) and not self.html_fstring_line:
-            self.html_fstring_line = self.lines[id(node)][0]
+            self.html_fstring_line = self.lines.first(node, self.statement)
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         name = cst.helpers.get_full_name_for_node(node.decorator) or ""
         if name.rpartition(".")[2] in _TEMPLATE_DECORATORS and not self.decorator_line:
-            self.decorator_line = self.lines[id(node)][0]
+            self.decorator_line = self.lines.first(node, self.statement)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.html_fn.append(self.bracket.get(self.lines[id(node.name)][0]) == "html")
+        self.html_fn.append(bool(self.bracket) and self.bracket.get(self.lines.first(node.name)) == "html")
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.html_fn.pop()
@@ -945,14 +1023,15 @@ class _GenerationScan(cst.CSTVisitor):
         if self.html_fn and self.html_fn[-1] and not self.markup_line:
             value = literal_value(node)
             if isinstance(value, str) and any(c in value for c in _MARKUP_CHARS):
-                self.markup_line = self.lines[id(node)][0]
+                self.markup_line = self.lines.first(node, self.statement)
 
 
-def _detect_generation(module: cst.Module, prepass: _Prepass, lines: dict[int, tuple[int, int]]) -> tuple[int, int, str]:
+def _detect_generation(module: cst.Module, prepass: _Prepass, lines: _Lines) -> tuple[int, int, str]:
     """(generation, line of the evidence, explanation)."""
     bracket = prepass.bracket_templates
     found = _GenerationScan(lines, bracket)
-    scan(module, found)
+    for found.statement, stmt in enumerate(module.body):
+        scan(stmt, found)
     html_fstring_line, decorator_line, markup_line = found.html_fstring_line, found.decorator_line, found.markup_line
     if not bracket:
         if prepass.hstring_lines:
@@ -975,20 +1054,19 @@ def _detect_generation(module: cst.Module, prepass: _Prepass, lines: dict[int, t
     )
 
 
-def _foreign_binding(module: cst.Module, lines: dict[int, tuple[int, int]], name: str) -> int:
+def _foreign_binding(module: cst.Module, lines: _Lines, name: str) -> int:
     """Line of a top-level binding of ``name`` other than an import from an html module
     (``quixote.html`` or Jack's), or 0."""
     for stmt in module.body:
-        line = lines[id(stmt)][0]
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == name:
-            return line
+            return lines.first(stmt)
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for small in stmt.body:
             if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                 targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                 if any(name in _names_in(t) for t in targets):
-                    return line
+                    return lines.first(stmt)
             elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
                 source = cst.helpers.get_full_name_for_node(small.module) if isinstance(small, cst.ImportFrom) and small.module else ""
                 for alias in small.names:
@@ -996,7 +1074,7 @@ def _foreign_binding(module: cst.Module, lines: dict[int, tuple[int, int]], name
                     if isinstance(local, cst.Name) and local.value == name:
                         real = cst.helpers.get_full_name_for_node(alias.name)
                         if not (source in ("quixote.html", HTML_MODULE) and real == name):
-                            return line
+                            return lines.first(stmt)
     return 0
 
 
@@ -1056,12 +1134,12 @@ def convert_ptl(
     prepass = _prepass(source) if _PREPASS_NEEDED.search(source) else _Prepass(source, {}, [])
     try:
         # CPython's parser first: libcst accepts some Python 2 forms (`except E, e:`).
-        compile(prepass.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree = compile(prepass.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
         module = cst.parse_module(prepass.text)
     except (SyntaxError, cst.ParserSyntaxError):
         prepass = _prepass(source)  # raises the tokenizer's error first, as it always did
         raise _syntax_error(prepass.text) from None
-    lines = _node_lines(module)
+    lines = _Lines(module, prepass.text, tree)
     detected, line, why = _detect_generation(module, prepass, lines)
     findings: list[PtlFinding] = []
     if generation is None:
@@ -1091,7 +1169,7 @@ def convert_ptl(
         if clash:
             raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
     new = _fix_imports(new, need, drop_decorators=bool(converter.templates))
-    code = code_after(module, layout_of(module, prepass.text), new)
+    code = code_after(module, lines.layout, new)
     if validate:
         try:
             compile(code, path, "exec", dont_inherit=True)

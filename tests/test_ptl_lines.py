@@ -1,0 +1,65 @@
+"""The PTL converter's node lines: CPython's lines for defs and decorators, and lines of
+single statements generated alone, are exactly those of a whole-module generation."""
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+import pytest
+import quixote
+
+from jackmigrate import ptl
+from jackmigrate.walk import children
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted(
+    [p for p in (ROOT / "fixtures").rglob("*.ptl") if "expected" not in p.parts]
+    + list((ROOT / "tests" / "ptl_corpus").rglob("*.ptl"))
+    + list((Path(quixote.__file__).parent / "demo").rglob("*.ptl"))
+    + list((ROOT / "jackmigrate").glob("*.py"))
+)
+EXTRA = [  # (text, how many nodes get their line from CPython's parser)
+    ("@a\n@b.c(1)\ndef f(x):\n    @d\n    def g():\n        pass\n    return g\n\nclass K:\n    def m(self): pass\n", 9),
+    ("async def f():\n    pass\n\n\n# comment\n@dec\nasync def g():\n    def h(): return 1\n", 7),
+    ("def \\\n  f(x):\n    return x\n\n@ dec\ndef g(): pass\n", 3),  # f's name is on the next line
+    ("def f(): pass\n\n@\\\ndec\ndef g(): pass\n", 0),  # no layout: CPython and libcst disagree on g's start
+    ("if True:\n    def f(): pass\nelse:\n    def f(): return 1\ntry:\n    def g(): pass\nexcept E:\n    def g(): pass\n", 8),
+]
+
+
+def _all(node):
+    yield node
+    for child in children(node, trivia=True):
+        yield from _all(child)
+
+
+def _check(text):
+    try:
+        tree = ast.parse(text)
+        module = cst.parse_module(text)
+    except (SyntaxError, cst.ParserSyntaxError):
+        pytest.skip("not Python 3")
+    expected = ptl._node_lines(module)
+    lines = ptl._Lines(module, text, tree)
+    checked = 0
+    for node in _all(module):
+        if node is module or id(node) not in expected:
+            continue
+        assert lines.first(node) == expected[id(node)][0], type(node).__name__
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.SimpleStatementLine)):
+            assert lines.span(node) == expected[id(node)]
+        checked += 1
+    return lines, checked
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_lines_match_a_whole_module_generation(path):
+    text = ptl._prepass(path.read_text(encoding="utf-8")).text
+    _, checked = _check(text)
+    assert checked
+
+
+@pytest.mark.parametrize("text,from_cpython", EXTRA)
+def test_lines_edge_cases(text, from_cpython):
+    lines, _ = _check(text)
+    assert len(lines.defs) == from_cpython
