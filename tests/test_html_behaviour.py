@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import pickle
-from typing import Any
 
 import markupsafe
 import pytest
@@ -20,17 +19,9 @@ from jack_runtime.html import (
     htmltext,
 )
 from jack_runtime.html import text as text_module
+from html_escapes import escape_function  # noqa: F401  (autouse: both escapes)
 
 
-@pytest.fixture(autouse=True, scope="module", params=["native", "python"])
-def escape_function(request: Any) -> Any:
-    """Every test here runs with markupsafe's C escape and with the pure-Python one."""
-    fn = text_module._native_escape() if request.param == "native" else text_module._escape_py
-    if fn is None:
-        pytest.skip("markupsafe's C speedups are not installed")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(text_module, "_esc", fn)
-        yield fn
 
 
 # -- the apostrophe ------------------------------------------------------------------------

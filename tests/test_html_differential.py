@@ -17,6 +17,7 @@ import jack_runtime.html as J
 import quixote.html as QH
 from quixote.html import _c_htmltext as QC
 from quixote.html import _py_htmltext as QP
+from html_escapes import escape_function  # noqa: F401  (autouse: both escapes)
 
 # Fixed seeds: the same examples on every run (and no example database to share).
 DETERMINISTIC = settings(derandomize=True, database=None, deadline=None)
@@ -26,17 +27,6 @@ special = st.text(alphabet=st.sampled_from(list('<>&"ab %{}\n\\\x00é€') + ["\
 texts = st.one_of(special, st.text(max_size=12)).map(lambda s: s.replace("'", ""))
 numbers = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False, width=32), st.booleans())
 
-@pytest.fixture(autouse=True, scope="module", params=["native", "python"])
-def escape_function(request: Any) -> Any:
-    """Every test here runs with markupsafe's C escape and with the pure-Python one."""
-    from jack_runtime.html import text
-
-    fn = text._native_escape() if request.param == "native" else text._escape_py
-    if fn is None:
-        pytest.skip("markupsafe's C speedups are not installed")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(text, "_esc", fn)
-        yield fn
 
 
 class Obj:

@@ -16,20 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jack_runtime.html import TemplateIO, _q_format, _q_join, htmlescape, htmltext
+from html_escapes import escape_function  # noqa: F401  (autouse: both escapes)
 
 # Fixed seeds: the same examples on every run (and no example database to share).
 DETERMINISTIC = settings(derandomize=True, database=None, deadline=None, max_examples=200)
-@pytest.fixture(autouse=True, scope="module", params=["native", "python"])
-def escape_function(request: Any) -> Any:
-    """Every test here runs with markupsafe's C escape and with the pure-Python one."""
-    from jack_runtime.html import text
-
-    fn = text._native_escape() if request.param == "native" else text._escape_py
-    if fn is None:
-        pytest.skip("markupsafe's C speedups are not installed")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(text, "_esc", fn)
-        yield fn
 
 
 ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#39);")
