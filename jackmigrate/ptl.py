@@ -35,7 +35,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -429,8 +429,7 @@ class _Lines:
             self._match_defs(tree, _LINE_BREAK.split(text))
 
     def _match_defs(self, tree: ast.Module, physical: list[str]) -> None:
-        found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        found.sort(key=lambda n: (n.lineno, n.col_offset))
+        found = list(_ast_defs(tree.body))
         defs = [s for s in iter_statements(self.module.body) if isinstance(s, cst.FunctionDef)]
         if len(found) != len(defs):
             return
@@ -479,6 +478,19 @@ class _Lines:
                 self.spans.update(state.spans)
                 return
         self.spans.update(_node_lines(self.module))
+
+
+def _ast_defs(body: list[ast.stmt]) -> Iterator[Union[ast.FunctionDef, ast.AsyncFunctionDef]]:
+    """The function definitions in ``body``, nested ones included, in source order (a def
+    can only be a statement: no need to look into expressions)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield stmt
+        yield from _ast_defs(getattr(stmt, "body", None) or ())
+        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+            yield from _ast_defs(part.body)
+        yield from _ast_defs(getattr(stmt, "orelse", None) or ())
+        yield from _ast_defs(getattr(stmt, "finalbody", None) or ())
 
 
 def _own(node: cst.CSTNode, index: int, owner: dict[int, int]) -> None:

@@ -295,9 +295,14 @@ def _blocks(stmt: cst.BaseCompoundStatement) -> Iterable[cst.CSTNode]:
 
 
 def _suites(stmt: cst.CSTNode) -> Iterable[cst.BaseSuite]:
+    # In source order: a try's handlers come before its else and finally.
     body = getattr(stmt, "body", None)
     if isinstance(body, cst.BaseSuite):
         yield body
+    for handler in getattr(stmt, "handlers", ()) or ():
+        yield from _suites(handler)
+    for case in getattr(stmt, "cases", ()) or ():
+        yield from _suites(case)
     for attr in ("orelse", "finalbody"):
         sub = getattr(stmt, attr, None)
         if sub is None:
@@ -306,10 +311,6 @@ def _suites(stmt: cst.CSTNode) -> Iterable[cst.BaseSuite]:
             yield from _suites(sub)
         else:
             yield from _suites(sub) if not isinstance(sub, cst.BaseSuite) else (sub,)
-    for handler in getattr(stmt, "handlers", ()) or ():
-        yield from _suites(handler)
-    for case in getattr(stmt, "cases", ()) or ():
-        yield from _suites(case)
 
 
 _SCAN: dict[type, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., Any]], bool, bool]] = {}

@@ -25,6 +25,10 @@ EXTRA = [  # (text, how many nodes get their line from CPython's parser)
     ("def \\\n  f(x):\n    return x\n\n@ dec\ndef g(): pass\n", 3),  # f's name is on the next line
     ("def f(): pass\n\n@\\\ndec\ndef g(): pass\n", 0),  # no layout: CPython and libcst disagree on g's start
     ("if True:\n    def f(): pass\nelse:\n    def f(): return 1\ntry:\n    def g(): pass\nexcept E:\n    def g(): pass\n", 8),
+    # source order: a try's handlers come before its else and finally
+    ("try:\n    def a(): pass\nexcept E:\n    def b(): pass\nelse:\n    def c(): pass\nfinally:\n"
+     "    def d(): pass\nmatch x:\n    case 1:\n        def e(): pass\nwith m:\n    def f(): pass\n"
+     "while 0:\n    def g(): pass\nelse:\n    def h(): pass\n", 16),
 ]
 
 
