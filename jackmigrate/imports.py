@@ -7,7 +7,7 @@ from typing import Collection, Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
-from jackmigrate.walk import iter_statements, scan
+from jackmigrate.walk import NodeSet, iter_statements, scan
 
 __all__ = [
     "dotted",
@@ -225,7 +225,7 @@ class _ImportRemover(cst.CSTTransformer):
     def __init__(self, targets: set[tuple[str, Optional[str]]]) -> None:
         super().__init__()
         self.targets = targets
-        self.dropped: set[int] = set()
+        self.dropped = NodeSet()
         self.removed = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -267,7 +267,7 @@ class _ImportRemover(cst.CSTTransformer):
         if updated.body:
             return updated
         placeholder = updated.with_changes(body=[cst.Pass()])
-        self.dropped.add(id(placeholder))
+        self.dropped.add(placeholder)
         return placeholder
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
@@ -282,17 +282,17 @@ class _ImportRemover(cst.CSTTransformer):
 
 
 def drop_empty_lines(
-    body: Sequence[cst.BaseStatement], dropped: Optional[set[int]] = None
+    body: Sequence[cst.BaseStatement], dropped: Optional[NodeSet] = None
 ) -> list[cst.BaseStatement]:
-    """``body`` without emptied lines (no statements left, or listed by id in
+    """``body`` without emptied lines (no statements left, or placeholders listed in
     ``dropped``), their leading blank lines and comments moved to the next statement.
 
     libcst's own visit silently drops a line whose statements were all removed, comments
-    included; removers therefore return a placeholder line and list its id."""
+    included; removers therefore return a placeholder line and list it in ``dropped``."""
     out: list[cst.BaseStatement] = []
     carry: list[cst.EmptyLine] = []
     for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine) and (not stmt.body or (dropped and id(stmt) in dropped)):
+        if isinstance(stmt, cst.SimpleStatementLine) and (not stmt.body or (dropped and stmt in dropped)):
             carry.extend(stmt.leading_lines)
             continue
         if carry:

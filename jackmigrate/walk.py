@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
-__all__ = ["BatchWalker", "child_fields", "children", "scan", "iter_statements", "STATEMENT_TYPES"]
+__all__ = ["BatchWalker", "NodeSet", "child_fields", "children", "scan", "iter_statements", "STATEMENT_TYPES"]
 
 # Node types that only carry whitespace/punctuation: skipped unless a rule visits them.
 # Not ImportStar nor ParamStar: they share a field with real nodes (ImportFrom.names,
@@ -242,6 +242,31 @@ class BatchWalker:
         if changes:
             return node.with_changes(**changes)
         return node
+
+
+class NodeSet:
+    """Nodes by identity (libcst nodes compare by value), holding a reference to each.
+
+    A set of ``id()`` alone is not enough for nodes built during a walk: once such a node
+    is replaced and freed, a node built later may get its id and be taken for it (emptied
+    import lines were dropped that way together with unrelated `global x` lines, in some
+    runs and not others).
+    """
+
+    def __init__(self) -> None:
+        self._nodes: list[cst.CSTNode] = []
+        self._ids: set[int] = set()
+
+    def add(self, node: cst.CSTNode) -> None:
+        if id(node) not in self._ids:
+            self._nodes.append(node)
+            self._ids.add(id(node))
+
+    def __contains__(self, node: object) -> bool:
+        return id(node) in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 # Per-class caches: isinstance() against libcst's ABCs is slow on the hot path.

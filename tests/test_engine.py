@@ -393,3 +393,17 @@ def test_index_markers_per_rule_select_the_classes_that_matter() -> None:
     result = migrate_bytes("app/site.py", source, opts, index)
     assert result.error is None and result.changed
     assert "is_thread_safe = True" not in result.new_text
+
+
+def test_emptied_import_lines_are_dropped_by_reference_not_by_a_reusable_id() -> None:
+    # A freed placeholder's id is soon reused by new nodes of the same size: with ids
+    # alone, some of these lines were dropped (and `global x` lines vanished at random).
+    from jackmigrate.imports import drop_empty_lines
+    from jackmigrate.walk import NodeSet
+
+    base = [cst.parse_statement(f"global x{i}\n") for i in range(50)]
+    dropped = NodeSet()
+    dropped.add(base[0].with_changes(body=[cst.Pass()]))  # the only reference: dropped's
+    lines = [b.with_changes(leading_lines=()) for b in base]  # same size: a freed id is reused
+    assert drop_empty_lines(lines, dropped) == lines
+

@@ -9,7 +9,7 @@ import libcst as cst
 from jackmigrate import targets
 from jackmigrate.imports import dotted, dotted_expr, drop_empty_lines
 from jackmigrate.rules.base import Example, Rule, SAFE
-from jackmigrate.walk import BatchWalker
+from jackmigrate.walk import BatchWalker, NodeSet
 
 _JACK_ROOT = "jack_runtime"
 
@@ -488,7 +488,7 @@ class _ImportRewriter(cst.CSTTransformer):
         super().__init__()
         self.rule = rule
         self.plain_done: list[bool] = [False]
-        self.dropped: set[int] = set()
+        self.dropped = NodeSet()
 
     def visit_Module(self, node: cst.Module) -> None:
         self.plain_done.append(False)
@@ -540,7 +540,7 @@ class _ImportRewriter(cst.CSTTransformer):
             # libcst would drop an empty line with its comments; the block drops this
             # placeholder and keeps them.
             placeholder = line.with_changes(body=[cst.Pass()])
-            self.dropped.add(id(placeholder))
+            self.dropped.add(placeholder)
             return placeholder
         if len(line.body) == 1:
             # One statement per line, as written: the first keeps the comments around it.

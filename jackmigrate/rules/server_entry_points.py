@@ -18,6 +18,7 @@ from jackmigrate.rules._common import (
     uses_quixote_or_jack,
 )
 from jackmigrate.rules.base import NEEDS_REVIEW, Example
+from jackmigrate.walk import NodeSet
 
 _HTTP_RUNS = {
     "quixote.server.simple_server.run": "simple_server",
@@ -210,7 +211,7 @@ class ServerEntryPoints(PyRule):
         self.factory_modules: frozenset[str] = frozenset()
         self.lonely: set[int] = set()  # get_wsgi_app() statements with no factory call before
         self.inplace: dict[str, str] = {}  # server module -> local name of its run, all converted
-        self.name_calls: set[int] = set()  # converted calls still calling the imported name
+        self.name_calls = NodeSet()  # converted calls still calling the imported name
         self.requalify = False
 
     # ---- setup ----
@@ -410,7 +411,7 @@ class ServerEntryPoints(PyRule):
             local = func.value
             self.remove.add((self.ctx.bindings[local].rpartition(".")[0], "run"))
             self.jack_run_local = local
-            self.name_calls.add(id(call))
+            self.name_calls.add(call)
         else:
             call = call.with_changes(func=cst.Attribute(
                 value=cst.Attribute(value=cst.Name("jack_runtime"), attr=cst.Name("serve")), attr=cst.Name("run")))
@@ -561,12 +562,12 @@ def _replace_node(tree: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode):  # typ
 class _Requalify(cst.CSTTransformer):
     """Converted server calls -> ``jack_runtime.serve.run(...)`` by full name."""
 
-    def __init__(self, ids: set[int]) -> None:
+    def __init__(self, calls: NodeSet) -> None:
         super().__init__()
-        self.ids = ids
+        self.calls = calls
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        if id(original_node) not in self.ids:
+        if original_node not in self.calls:
             return updated_node
         return updated_node.with_changes(func=cst.Attribute(
             value=cst.Attribute(value=cst.Name("jack_runtime"), attr=cst.Name("serve")), attr=cst.Name("run")))
