@@ -115,11 +115,39 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--url-scheme", choices=["http", "https"],
+                       help="scheme the app sees in its URLs (default: the connection's)")
+    serve.add_argument("--url-prefix", default="",
+                       help="path the app is mounted under behind a proxy (its SCRIPT_NAME)")
+    serve.add_argument("--trusted-proxy", metavar="ADDRESS",
+                       help="address of the reverse proxy whose forwarding headers are believed "
+                            "('*' for any); other clients' forwarding headers are dropped")
+    serve.add_argument("--trusted-proxy-headers", metavar="NAMES", default=_FORWARDED,
+                       help="the headers believed from the trusted proxy (default: %(default)s)")
     return parser
 
 
+_FORWARDED = "x-forwarded-for x-forwarded-host x-forwarded-proto x-forwarded-port"
+
+
+def _waitress_settings(args: argparse.Namespace) -> dict[str, Any]:
+    settings: dict[str, Any] = {"threads": args.threads}
+    if args.url_scheme:
+        settings["url_scheme"] = args.url_scheme
+    if args.url_prefix:
+        settings["url_prefix"] = args.url_prefix
+    if args.trusted_proxy:
+        # waitress rewrites the scheme, host, port and client address from these headers
+        # only for this peer, and strips them from everyone else's requests
+        settings["trusted_proxy"] = args.trusted_proxy
+        settings["trusted_proxy_headers"] = args.trusted_proxy_headers
+        settings["clear_untrusted_proxy_headers"] = True
+    return settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """The ``jack`` console script: ``jack serve module:factory --host H --port P``."""
+    """The ``jack`` console script: ``jack serve module:factory --host H --port P`` (behind
+    a reverse proxy: ``--trusted-proxy ADDRESS``, ``--url-scheme``, ``--url-prefix``)."""
     args = _parser().parse_args(argv)
     if args.command == "serve":
         # like gunicorn: the current directory's modules are importable
@@ -135,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # logs requests when no access log is configured): waitress's "Serving on ...",
             # Jack's access and error logs
             logging.basicConfig(level=logging.INFO, format="%(message)s")
-        run(target, host=args.host, port=args.port, threads=args.threads)
+        run(target, host=args.host, port=args.port, **_waitress_settings(args))
     return 0
 
 

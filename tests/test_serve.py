@@ -5,6 +5,7 @@ import http.client
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from importlib.metadata import entry_points
 
@@ -135,3 +136,51 @@ def test_jack_serve_command(tmp_path):
         output = proc.communicate(timeout=10)[0].decode()
     assert "Serving on http://127.0.0.1:%d" % port in output
     assert '"GET /hello HTTP/1.1" 200' in output  # the access log is shown
+
+
+def test_jack_serve_behind_a_proxy_options():
+    from jack_runtime.serve import _parser, _waitress_settings
+
+    plain = _waitress_settings(_parser().parse_args(["serve", "m:app"]))
+    assert plain == {"threads": 8}
+    args = _parser().parse_args(["serve", "m:app", "--url-scheme", "https", "--url-prefix", "/shop",
+                                 "--trusted-proxy", "10.0.0.1"])
+    settings = _waitress_settings(args)
+    assert settings["url_scheme"] == "https" and settings["url_prefix"] == "/shop"
+    assert settings["trusted_proxy"] == "10.0.0.1" and settings["clear_untrusted_proxy_headers"]
+    assert "x-forwarded-proto" in settings["trusted_proxy_headers"]
+
+
+def test_forwarding_headers_are_believed_from_the_trusted_proxy_only():
+    from jack_runtime import get_request
+    from jack_runtime.directory import Directory
+    from jack_runtime.serve import _parser, _waitress_settings
+
+    class Where(Directory):
+        _q_exports = [""]
+
+        def _q_index(self):
+            request = get_request()
+            return "%s %s" % (request.get_url(), request.get_environ("REMOTE_ADDR"))
+
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example.com",
+                 "X-Forwarded-For": "203.0.113.9"}
+
+    def fetch(trusted):
+        argv = ["serve", "m:app", "--url-prefix", "/shop"] + (["--trusted-proxy", trusted] if trusted else [])
+        server = create_server(App(Where()), host="127.0.0.1", port=0,
+                               **_waitress_settings(_parser().parse_args(argv)))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", int(server.effective_port), timeout=10)
+            conn.request("GET", "/shop/", headers=forwarded)
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            server.close()
+            thread.join(5)
+
+    assert fetch("127.0.0.1") == (200, "https://shop.example.com/shop/ 203.0.113.9")
+    status, body = fetch("10.9.9.9")  # another proxy: the headers are dropped
+    assert status == 200 and body.startswith("http://127.0.0.1:") and body.endswith("/shop/ 127.0.0.1")
