@@ -16,6 +16,7 @@ Two savings, both exact:
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import warnings
 from dataclasses import dataclass
@@ -146,7 +147,8 @@ def layout_of(module: cst.Module, text: str, tree: Optional[ast.Module] = None) 
         first_lines.append(first)
         start_lines.append(start)
         starts.append(offsets[start - 1])
-    if index != len(firsts) or len(module.header) != _line_index(offsets, starts[0]):
+    # (bisect: how many lines come before the first statement's text)
+    if index != len(firsts) or len(module.header) != bisect.bisect_left(offsets, starts[0]):
         return None
     footer_line = n_lines - len(module.footer) + 1
     if footer_line <= first_lines[-1]:
@@ -157,30 +159,19 @@ def layout_of(module: cst.Module, text: str, tree: Optional[ast.Module] = None) 
     return Layout(text, first_lines, start_lines, starts, offsets[footer_line - 1])
 
 
-def _line_index(offsets: list[int], offset: int) -> int:
-    # number of whole lines before ``offset`` (which starts a line)
-    lo, hi = 0, len(offsets) - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if offsets[mid] < offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 def code_after(old: cst.Module, layout: Optional[Layout], new: cst.Module) -> str:
     """The code of ``new``, a rewrite of ``old`` (whose text ``layout`` describes):
     statements of ``old`` kept as they were keep their text."""
+    if layout is not None and new is old:
+        return layout.text
     if (
         layout is None
-        or new is old and layout is not None
         or new.default_newline != old.default_newline
         or new.default_indent != old.default_indent
         or not new.has_trailing_newline
         or not new.body
     ):
-        return layout.text if new is old and layout is not None else code_of(new)
+        return code_of(new)
     text = layout.text
     where = {id(stmt): i for i, stmt in enumerate(old.body)}
     ends = layout.starts[1:] + [layout.footer_start]
