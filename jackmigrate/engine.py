@@ -11,8 +11,10 @@ out of :func:`migrate_bytes`.
 from __future__ import annotations
 
 import ast
+import contextlib
 import fnmatch
 import functools
+import gc
 import os
 import traceback
 import warnings
@@ -721,30 +723,53 @@ def run_files(
 ) -> list[FileResult]:
     """Migrate (display path, real path) pairs; results in input order.  Workers get the
     options (rule ids, not rule objects) and the index once, then chunks of paths."""
-    results: list[FileResult] = []
     jobs = max(1, min(jobs, len(files), 61 if os.name == "nt" else 1 << 16))
-    if jobs == 1:
-        for display, real in files:
-            res = _process_path(display, real, opts, index)
-            results.append(res)
-            if on_result:
-                on_result(res)
-        return results
-    chunks = list(_chunks(list(files), jobs))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(opts, index)) as pool:
-        futures = [pool.submit(_work, chunk) for chunk in chunks]
-        for chunk, future in zip(chunks, futures):
-            try:
-                batch = future.result()
-            except BrokenProcessPool:
-                # A worker died (out of memory, killed): finish its files here rather
-                # than losing the run.
-                batch = [_process_path(display, real, opts, index) for display, real in chunk]
-            for res in batch:
-                results.append(res)
-                if on_result:
-                    on_result(res)
-    return results
+    with _results_out_of_gc() as keep:
+        if jobs == 1:
+            for display, real in files:
+                keep(_process_path(display, real, opts, index), on_result)
+            return keep.results
+        chunks = list(_chunks(list(files), jobs))
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(opts, index)) as pool:
+            futures = [pool.submit(_work, chunk) for chunk in chunks]
+            for chunk, future in zip(chunks, futures):
+                try:
+                    batch = future.result()
+                except BrokenProcessPool:
+                    # A worker died (out of memory, killed): finish its files here rather
+                    # than losing the run.
+                    batch = [_process_path(display, real, opts, index) for display, real in chunk]
+                for res in batch:
+                    keep(res, on_result)
+        return keep.results
+
+
+class _Results:
+    """The results of a run as they come, moved out of the cyclic garbage collector's
+    reach every few files: libcst allocates so much that full collections keep running,
+    and each would rescan every result kept so far (about 7% of a 1500-file run).
+    Objects stay collectable by reference counting; ``gc.unfreeze`` at the end hands the
+    rest back to the collector."""
+
+    EVERY = 16
+
+    def __init__(self) -> None:
+        self.results: list[FileResult] = []
+
+    def __call__(self, res: FileResult, on_result: Optional[Callable[[FileResult], None]]) -> None:
+        self.results.append(res)
+        if on_result:
+            on_result(res)
+        if len(self.results) % self.EVERY == 0:
+            gc.freeze()
+
+
+@contextlib.contextmanager
+def _results_out_of_gc() -> Iterator[_Results]:
+    try:
+        yield _Results()
+    finally:
+        gc.unfreeze()
 
 
 def _chunks(items: list, jobs: int) -> Iterator[list]:
