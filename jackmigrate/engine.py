@@ -697,6 +697,9 @@ def _init_worker(opts: Options, index: object) -> None:
     _WORKER["opts"] = opts
     _WORKER["index"] = index
     all_rules()  # import the rule modules once per worker
+    # What the worker holds for good (modules, the index) need not be rescanned by every
+    # full collection that libcst's allocations trigger (see _Results).
+    gc.freeze()
 
 
 def _work(chunk: list[tuple[str, str]]) -> list[FileResult]:
