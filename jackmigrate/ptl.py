@@ -352,7 +352,9 @@ class _Syntactic:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:  # e.g. _Reached, stopping a generation early
+            return
         spans = self.state.spans
         start = spans[id(self.start_node)][0] if self.start_node is not None else self.start
         end = spans[id(self.end_node)][1] if self.end_node is not None else self.state.line
@@ -452,7 +454,20 @@ class _Lines:
         """The first line of ``node`` (in top-level statement number ``statement``, when
         the caller knows it)."""
         line = self.defs.get(id(node))
-        return line if line is not None else self.span(node, statement)[0]
+        if line is not None:
+            return line
+        span = self.spans.get(id(node))
+        if span is not None:
+            return span[0]
+        if statement is not None and self.layout is not None and type(node) in _STARTS_AT_ONCE and not node.lpar:
+            # Where the literal starts is where the generation of its statement reaches it:
+            # no need to generate (a whole template, often) past it.
+            state = _UntilState(self.module, self.layout.start_lines[statement], node)
+            try:
+                self.module.body[statement]._codegen(state)
+            except _Reached:
+                return state.line
+        return self.span(node, statement)[0]
 
     def span(self, node: cst.CSTNode, statement: Optional[int] = None) -> tuple[int, int]:
         key = id(node)
@@ -491,6 +506,28 @@ def _ast_defs(body: list[ast.stmt]) -> Iterator[Union[ast.FunctionDef, ast.Async
             yield from _ast_defs(part.body)
         yield from _ast_defs(getattr(stmt, "orelse", None) or ())
         yield from _ast_defs(getattr(stmt, "finalbody", None) or ())
+
+
+# Literals whose first line, without parentheses, is the line their generation starts on
+# (their syntactic position opens before any of their own tokens).
+_STARTS_AT_ONCE = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+
+
+class _Reached(Exception):
+    pass
+
+
+class _UntilState(_LineState):
+    """A line-counting generation that stops when it reaches ``target``."""
+
+    def __init__(self, module: cst.Module, line: int, target: cst.CSTNode) -> None:
+        super().__init__(module, line)
+        self.target = target
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node is self.target:
+            raise _Reached()
+        super().before_codegen(node)
 
 
 def _own(node: cst.CSTNode, index: int, owner: dict[int, int]) -> None:

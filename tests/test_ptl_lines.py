@@ -24,6 +24,8 @@ EXTRA = [  # (text, how many nodes get their line from CPython's parser)
     ("async def f():\n    pass\n\n\n# comment\n@dec\nasync def g():\n    def h(): return 1\n", 7),
     ("def \\\n  f(x):\n    return x\n\n@ dec\ndef g(): pass\n", 3),  # f's name is on the next line
     ("def f(): pass\n\n@\\\ndec\ndef g(): pass\n", 0),  # no layout: CPython and libcst disagree on g's start
+    # literals in parentheses, implicit concatenations, multi-line strings
+    ('def f():\n    x = (\n        \'a\'\n        F\'<b>{x}</b>\'\n    )\n    return ("""\nmulti""", \'z\')\n', 2),
     ("if True:\n    def f(): pass\nelse:\n    def f(): return 1\ntry:\n    def g(): pass\nexcept E:\n    def g(): pass\n", 8),
     # source order: a try's handlers come before its else and finally
     ("try:\n    def a(): pass\nexcept E:\n    def b(): pass\nelse:\n    def c(): pass\nfinally:\n"
@@ -45,6 +47,12 @@ def _check(text):
     except (SyntaxError, cst.ParserSyntaxError):
         pytest.skip("not Python 3")
     expected = ptl._node_lines(module)
+    # the early-stopping path, used for literals when the statement is known
+    early = ptl._Lines(module, text, tree)
+    for index, stmt in enumerate(module.body):
+        for node in _all(stmt):
+            if isinstance(node, ptl._STARTS_AT_ONCE) and id(node) in expected:
+                assert early.first(node, index) == expected[id(node)][0], type(node).__name__
     lines = ptl._Lines(module, text, tree)
     checked = 0
     for node in _all(module):
