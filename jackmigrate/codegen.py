@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-__all__ = ["FastCodegenState", "Layout", "code_of", "code_after", "layout_of"]
+__all__ = ["FastCodegenState", "LINE_BREAK", "Layout", "code_of", "code_after", "layout_of"]
 
 
 class _NoOp:
@@ -68,7 +68,7 @@ def code_of(module: cst.Module) -> str:
 
 # Line breaks as both CPython's tokenizer and libcst count them (not str.splitlines, which
 # also breaks at form feeds and other separators).
-_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BLANK_OR_COMMENT = re.compile(r"[ \t\f]*(#.*)?(\r\n|\r|\n)?\Z")
 
 
@@ -110,7 +110,7 @@ def layout_of(module: cst.Module, text: str, tree: Optional[ast.Module] = None) 
     if firsts is None:
         return None
     offsets = [0]
-    offsets.extend(m.end() for m in _BREAK.finditer(text))
+    offsets.extend(m.end() for m in LINE_BREAK.finditer(text))
     if offsets[-1] != len(text):
         return None
     n_lines = len(offsets) - 1

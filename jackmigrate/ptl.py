@@ -40,7 +40,7 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from jackmigrate.codegen import code_after, layout_of
+from jackmigrate.codegen import LINE_BREAK, code_after, layout_of
 from jackmigrate.literals import literal_value
 from jackmigrate.source import SourceError, python2_reason
 from jackmigrate.walk import BatchWalker, children, iter_statements, scan
@@ -410,9 +410,6 @@ def _node_lines(module: cst.Module) -> dict[int, tuple[int, int]]:
     return state.spans
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
 class _Lines:
     """Lines of the nodes of a module, as :class:`_LineState` gives them, computed only as
     far as asked for.  The converter asks for the line of every ``def`` and decorator:
@@ -428,7 +425,7 @@ class _Lines:
         self.defs: dict[int, int] = {}  # id(FunctionDef, its name or a decorator) -> line
         self.owner: Optional[dict[int, int]] = None  # id(node) -> index of its statement
         if self.layout is not None and tree is not None:
-            self._match_defs(tree, _LINE_BREAK.split(text))
+            self._match_defs(tree, LINE_BREAK.split(text))
 
     def _match_defs(self, tree: ast.Module, physical: list[str]) -> None:
         found = list(_ast_defs(tree.body))
@@ -486,10 +483,9 @@ class _Lines:
                     for i, stmt in enumerate(self.module.body):
                         _own(stmt, i, self.owner)
                 statement = self.owner.get(key)
-            i = statement
-            if i is not None:
-                state = _LineState(self.module, layout.start_lines[i])
-                self.module.body[i]._codegen(state)
+            if statement is not None:
+                state = _LineState(self.module, layout.start_lines[statement])
+                self.module.body[statement]._codegen(state)
                 self.spans.update(state.spans)
                 return
         self.spans.update(_node_lines(self.module))
@@ -635,7 +631,6 @@ class _Converter(cst.CSTTransformer):
         self.templates: list[_Template] = []
         self.used_htmltext = False
         self.used_templateio = False
-        self.statement_lines: list[tuple[int, int]] = []
 
     # -- helpers
     def review(self, line: int, message: str) -> None:
@@ -646,10 +641,10 @@ class _Converter(cst.CSTTransformer):
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         if not self.uncommented or self.review_comment is None:
             return updated_node
-        self.statement_lines = [self.lines.span(stmt) for stmt in original_node.body]
+        statement_lines = [self.lines.span(stmt) for stmt in original_node.body]
         body = list(updated_node.body)
         for finding in self.uncommented:
-            for i, (start, end) in enumerate(self.statement_lines):
+            for i, (start, end) in enumerate(statement_lines):
                 if start <= finding.line <= end:
                     comment = cst.EmptyLine(comment=cst.Comment(self.review_comment(finding.message)))
                     body[i] = body[i].with_changes(leading_lines=[*body[i].leading_lines, comment])
