@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-__all__ = ["FastCodegenState", "LINE_BREAK", "Layout", "code_of", "code_after", "layout_of"]
+__all__ = ["FastCodegenState", "LINE_BREAK", "Layout", "code_of", "code_after", "code_and_layout", "layout_of"]
 
 
 class _NoOp:
@@ -130,6 +130,9 @@ def layout_of(module: cst.Module, text: str, tree: Optional[ast.Module] = None) 
         # libcst's `a; b` is one statement line, CPython's two statements
         index += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
         leading = stmt.leading_lines
+        decorators = getattr(stmt, "decorators", ())
+        if decorators and decorators[0].leading_lines:
+            return None  # lines between the statement's own and its first `@` (never parsed so)
         start = first - len(leading)
         if start <= previous or first > n_lines:
             return None
@@ -162,8 +165,15 @@ def layout_of(module: cst.Module, text: str, tree: Optional[ast.Module] = None) 
 def code_after(old: cst.Module, layout: Optional[Layout], new: cst.Module) -> str:
     """The code of ``new``, a rewrite of ``old`` (whose text ``layout`` describes):
     statements of ``old`` kept as they were keep their text."""
+    return code_and_layout(old, layout, new)[0]
+
+
+def code_and_layout(old: cst.Module, layout: Optional[Layout], new: cst.Module) -> tuple[str, Optional[Layout]]:
+    """:func:`code_after`, and the layout of ``new`` in that code when it can be told from
+    how the code was put together (else None: :func:`layout_of` can still parse it).  The
+    next pass over ``new`` needs that layout; deriving it spares a parse of the code."""
     if layout is not None and new is old:
-        return layout.text
+        return layout.text, layout
     if (
         layout is None
         or new.default_newline != old.default_newline
@@ -171,25 +181,67 @@ def code_after(old: cst.Module, layout: Optional[Layout], new: cst.Module) -> st
         or not new.has_trailing_newline
         or not new.body
     ):
-        return code_of(new)
+        return code_of(new), None
     text = layout.text
     where = {id(stmt): i for i, stmt in enumerate(old.body)}
     ends = layout.starts[1:] + [layout.footer_start]
-    parts = [text[:layout.starts[0]] if _same(new.header, old.header) else _generate(new, new.header)]
-    pending: list[cst.CSTNode] = []
+    head = text[:layout.starts[0]] if _same(new.header, old.header) else _generate(new, new.header)
+    parts = [head]
+    offset, line = len(head), 1 + _breaks(head)
+    first_lines: list[int] = []
+    start_lines: list[int] = []
+    starts: list[int] = []
+    known = len(new.header) == _breaks(head)
     for stmt in new.body:
         i = where.get(id(stmt))
-        if i is None:
-            pending.append(stmt)
-            continue
-        if pending:
-            parts.append(_generate(new, pending))
-            pending = []
-        parts.append(text[layout.starts[i]:ends[i]])
-    if pending:
-        parts.append(_generate(new, pending))
-    parts.append(text[layout.footer_start:] if _same(new.footer, old.footer) else _generate(new, new.footer))
-    return "".join(parts)
+        if i is not None:
+            chunk = text[layout.starts[i]:ends[i]]
+            above: Optional[int] = layout.first_lines[i] - layout.start_lines[i]
+        else:
+            chunk = _generate(new, (stmt,))
+            above = _lines_above(chunk, stmt)
+        if above is None:
+            known = False
+        elif known:
+            starts.append(offset)
+            start_lines.append(line)
+            first_lines.append(line + above)
+        parts.append(chunk)
+        offset += len(chunk)
+        line += _breaks(chunk)
+    footer = text[layout.footer_start:] if _same(new.footer, old.footer) else _generate(new, new.footer)
+    parts.append(footer)
+    code = "".join(parts)
+    if not known or _breaks(footer) != len(new.footer) or not code.endswith(("\n", "\r")):
+        return code, None
+    return code, Layout(code, first_lines, start_lines, starts, offset)
+
+
+def _breaks(piece: str) -> int:
+    """Line breaks in ``piece`` as :data:`LINE_BREAK` counts them (``str.count`` for LF)."""
+    if "\r" in piece:
+        return sum(1 for _ in LINE_BREAK.finditer(piece))
+    return piece.count("\n")
+
+
+def _lines_above(chunk: str, stmt: cst.CSTNode) -> Optional[int]:
+    """How many lines of a statement's generated ``chunk`` come before its first token
+    (its leading lines), or None when the chunk does not show exactly those."""
+    leading = getattr(stmt, "leading_lines", ())
+    decorators = getattr(stmt, "decorators", ())
+    if decorators and decorators[0].leading_lines:
+        return None
+    pos = 0
+    for _ in leading:
+        m = LINE_BREAK.search(chunk, pos)
+        if m is None or not _BLANK_OR_COMMENT.match(chunk[pos:m.end()]):
+            return None
+        pos = m.end()
+    m = LINE_BREAK.search(chunk, pos)
+    first = chunk[pos:m.end() if m else len(chunk)]
+    if _BLANK_OR_COMMENT.match(first):
+        return None
+    return len(leading)
 
 
 def _same(a: Sequence[cst.CSTNode], b: Sequence[cst.CSTNode]) -> bool:

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 
-from jackmigrate.codegen import Layout, code_after, code_of, layout_of
+from jackmigrate.codegen import Layout, code_and_layout, code_of, layout_of
 from jackmigrate.imports import add_imports, collect_bindings, remove_imports
 from jackmigrate.positions import LineMap, code_with_positions, positions_in
 from jackmigrate.rules import all_rules, get_rule, layers
@@ -228,6 +228,7 @@ def _migrate_text(
     # template from Python 2 is a generation-1 template).
     from_python2 = opts.from_python2
     text_tree: Optional[cst.Module] = None  # the tree of ``text`` when a text rule gave it
+    text_layout: Optional[Layout] = None  # and its layout, when the rule knew it
     for layer in layers(applicable):
         for rule_cls in layer:
             if not rule_cls.has_text_hook():
@@ -238,9 +239,9 @@ def _migrate_text(
             rule = rule_cls(ctx)
             converted = rule.convert_source(text)
             if ctx.tree is not None:
-                text_tree = ctx.tree
+                text_tree, text_layout = ctx.tree, ctx.layout
             elif converted != text:
-                text_tree = None
+                text_tree = text_layout = None
             from_python2 = ctx.from_python2
             for rid, where, bucket, message, reason in ctx.pending:
                 line, col = where if isinstance(where, tuple) else (0, 0)
@@ -295,6 +296,8 @@ def _migrate_text(
         if key not in layouts:
             layouts[key] = layout_of(tree, tree_texts[key])
         return layouts[key]
+    if text_tree is not None and module is text_tree and text_layout is not None:
+        layouts[id(module)] = text_layout
     while True:
         passes += 1
         if passes > MAX_PASSES:
@@ -325,6 +328,7 @@ def _migrate_text(
         layer_queue = list(pass_layers)
         final_layer_due = not layer_queue and bool(pass_final)
         pass_code: Optional[str] = None
+        pass_layout: Optional[Layout] = None
         pass_tree: Optional[cst.Module] = None
         while layer_queue or final_layer_due:
             if layer_queue:
@@ -368,7 +372,7 @@ def _migrate_text(
                 # Report-only checks that run after every rule (the residual scan) are
                 # needed once, on the text that no rule changes any more.
                 if module is not pass_input:
-                    pass_code, pass_tree = code_after(pass_input, layout(pass_input), module), module
+                    (pass_code, pass_layout), pass_tree = code_and_layout(pass_input, layout(pass_input), module), module
                     if pass_code != current_code:
                         break
                 final_layer_due = True
@@ -376,11 +380,15 @@ def _migrate_text(
         if module is pass_input:
             break
         # Rules may rebuild nodes without changing them: compare the code, not the tree.
-        code = (pass_code if pass_code is not None and pass_tree is module
-                else code_after(pass_input, layout(pass_input), module))
+        if pass_code is not None and pass_tree is module:
+            code, code_layout = pass_code, pass_layout
+        else:
+            code, code_layout = code_and_layout(pass_input, layout(pass_input), module)
         if code == current_code:
             break
         current_code = code
+        if code_layout is not None:  # the next pass's input: its layout without a parse
+            layouts[id(module)] = code_layout
         last_changed = changed_ids or {"(imports)"}
     new_text = current_code
     final_text = new_text

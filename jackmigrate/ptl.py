@@ -40,7 +40,7 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from jackmigrate.codegen import LINE_BREAK, code_after, layout_of
+from jackmigrate.codegen import LINE_BREAK, Layout, code_and_layout, layout_of
 from jackmigrate.literals import literal_value
 from jackmigrate.source import SourceError, python2_reason
 from jackmigrate.walk import BatchWalker, children, iter_statements, scan
@@ -89,6 +89,8 @@ class PtlResult:
     # The converted module as a tree (``tree.code == code``): the engine's rules start
     # from it instead of parsing ``code`` again.
     tree: Optional[cst.Module] = None
+    # Where the statements of ``tree`` are in ``code``, when known (spares a parse).
+    layout: Optional[Layout] = None
 
 
 # --------------------------------------------------------------------------------------
@@ -1213,7 +1215,7 @@ def convert_ptl(
         if clash:
             raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
     new = _fix_imports(new, need, drop_decorators=bool(converter.templates))
-    code = code_after(module, lines.layout, new)
+    code, layout = code_and_layout(module, lines.layout, new)
     if validate:
         try:
             compile(code, path, "exec", dont_inherit=True)
@@ -1225,4 +1227,5 @@ def convert_ptl(
         findings=findings,
         templates=[(t.name, t.kind, t.line) for t in converter.templates],
         tree=new,
+        layout=layout,
     )

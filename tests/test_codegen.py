@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 import quixote
 
-from jackmigrate.codegen import code_after, code_of, layout_of
+from jackmigrate.codegen import code_after, code_and_layout, code_of, layout_of
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = Path(cst.__file__).resolve().parents[1]  # site-packages: plenty of real code
@@ -32,6 +32,15 @@ def _python3(text):
     except SyntaxError:
         return False  # e.g. the Python 2 fixture: only libcst reads it
     return True
+
+
+def _derived(old, layout, new):
+    """code_and_layout gives libcst's code, and a layout equal to the one parsed from it."""
+    code, derived = code_and_layout(old, layout, new)
+    assert code == new.code
+    if derived is not None:
+        assert derived == layout_of(new, code)
+    return derived
 
 
 def _variants(text):
@@ -71,8 +80,16 @@ def test_layout_and_splice_match_libcst(path):
         new = module.with_changes(body=body)
         assert code_after(module, layout, new) == new.code
         assert code_after(module, layout, module) == text
+        derived = _derived(module, layout, new)
+        assert derived is not None
+        # the derived layout serves the next pass as a parsed one would
+        newer = new.with_changes(body=[cst.parse_statement("again = 2\n"), *new.body[1:]])
+        assert _derived(new, derived, newer) is not None
         new_header = module.with_changes(header=[cst.EmptyLine(comment=cst.Comment("# top"))])
         assert code_after(module, layout, new_header) == new_header.code
+        assert _derived(module, layout, new_header) is not None
+        new_footer = module.with_changes(footer=[*module.footer, cst.EmptyLine(comment=cst.Comment("# end"))])
+        assert _derived(module, layout, new_footer) is not None
 
 
 @pytest.mark.parametrize("text", [
@@ -95,3 +112,20 @@ def test_layout_edge_cases(text):
         assert text[start:end] == module.code_for_node(stmt)
     new = module.with_changes(body=[*module.body[:1], cst.parse_statement("z = 0\n"), *module.body[1:]])
     assert code_after(module, layout, new) == new.code
+    _derived(module, layout, new)
+
+
+def test_derived_layout_declines_what_it_cannot_tell():
+    text = "x = 1\n\n@dec\ndef f():\n    pass\n"
+    module = cst.parse_module(text)
+    layout = layout_of(module, text)
+    f = module.body[1]
+    # a comment given to the first decorator (no parse makes one): lines between the
+    # statement's own leading lines and its `@`
+    odd = f.with_changes(decorators=[f.decorators[0].with_changes(
+        leading_lines=[cst.EmptyLine(comment=cst.Comment("# odd"))])])
+    new = module.with_changes(body=[module.body[0], odd])
+    code, derived = code_and_layout(module, layout, new)
+    assert code == new.code and derived is None
+    assert layout_of(new, code) is None
+    assert code_and_layout(module, None, new) == (new.code, None)

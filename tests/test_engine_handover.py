@@ -54,3 +54,22 @@ def test_handed_tree_gives_the_same_result_as_a_parse(path, monkeypatch):
     assert _outcome(path) == handed
     if handed[3] is None:  # converted: the engine parsed the converted text only without the tree
         assert len(parses) == handed_parses + 1
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_handed_layout_is_the_parsed_one(path, monkeypatch):
+    from jackmigrate.codegen import layout_of
+    from jackmigrate.ptl import PtlError, convert_ptl
+
+    try:
+        result = convert_ptl(path.read_text(encoding="utf-8"), str(path), validate=False)
+    except PtlError:
+        pytest.skip("not convertible (reported by the engine)")
+    if result.layout is not None:
+        assert result.layout == layout_of(result.tree, result.code)
+    # the engine gives the same result when it has to find the layout itself
+    handed = _outcome(path)
+    convert = ptl_templates.convert_ptl
+    monkeypatch.setattr(ptl_templates, "convert_ptl",
+                        lambda *a, **k: dataclasses.replace(convert(*a, **k), layout=None))
+    assert _outcome(path) == handed

@@ -117,6 +117,7 @@ import libcst as cst
 from jackmigrate.imports import dotted_name
 
 if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    from jackmigrate.codegen import Layout
     from jackmigrate.project import ProjectIndex
 
 __all__ = [
@@ -240,6 +241,8 @@ class FileContext:
         # Set by a text-level rule (convert_source) that built its result as a tree whose
         # code is exactly the text it returns: the engine then does not parse it again.
         self.tree: Optional[cst.Module] = None
+        # ... and where that tree's statements are in the text, when known.
+        self.layout: Optional[Layout] = None
         self._suppressed: Optional[Callable[[str, cst.CSTNode], bool]] = None
         # Ids of the rules selected for this file (e.g. to tell "not selected" apart).
         self.rule_ids: tuple[str, ...] = ()

@@ -113,6 +113,7 @@ class PtlTemplates(Rule):
             validate=False,  # the engine compiles the migrated text
         )
         self.ctx.tree = result.tree
+        self.ctx.layout = result.layout
         for finding in result.findings:
             bucket = Bucket.MARKED if finding.kind == "review" else Bucket.REWRITTEN
             self.report_at(finding.line, finding.column, bucket, finding.message)
