@@ -14,7 +14,7 @@ import ast
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 
 from jackmigrate.targets import is_quixote
 
@@ -22,6 +22,8 @@ __all__ = ["ClassInfo", "EntryPoint", "ProjectIndex", "build_index", "build_inde
 
 _FACTORY_NAMES = {"create_publisher", "create_app", "make_publisher", "make_app", "get_publisher"}
 
+
+_T = TypeVar("_T")
 
 @dataclass
 class ClassInfo:
@@ -59,6 +61,14 @@ class ProjectIndex:
     markers_by_base: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unparsed: list[str] = field(default_factory=list)
     _markers_for: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """A value derived from the whole index, computed once (rules read the same
+        project facts for every file: computing them per file is quadratic)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def markers_for(self, bases: Sequence[str]) -> tuple[str, ...]:
         """Names of the project classes deriving from one of ``bases`` (Quixote class

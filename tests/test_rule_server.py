@@ -168,3 +168,44 @@ def test_cgi_script_runs_under_wsgiref(tmp_path, monkeypatch) -> None:
     data = out.getvalue()
     assert data.startswith(b"Status: 200 OK\r\n"), data[:80]
     assert data.endswith(b"cgi ok")
+
+
+def test_may_qualify_to_follows_every_binding_that_can_name_the_target() -> None:
+    from jackmigrate.rules.base import FileContext
+
+    ctx = FileContext("mod.py")
+    ctx.bindings = {"q": "quixote", "p": "os.path"}
+    assert ctx.may_qualify_to(["quixote.wsgi.QWIP"])  # q.wsgi.QWIP
+    assert not ctx.may_qualify_to(["jack_runtime.get_wsgi_app"])
+    ctx.bindings = {"quixote_x": "quixote2"}
+    assert not ctx.may_qualify_to(["quixote.x"])  # a prefix of the text is not a module
+    ctx.bindings = {"gwa": "quixote.publish.get_wsgi_app"}
+    assert ctx.may_qualify_to(["quixote.publish.get_wsgi_app"])
+    assert not ctx.may_qualify_to(["quixote.get_wsgi_app"])
+    ctx.bindings = {}
+    assert not ctx.may_qualify_to(["quixote.get_wsgi_app"])
+
+
+def test_get_wsgi_app_through_a_module_import_is_still_found() -> None:
+    res = run("""
+        import quixote.publish
+        app = quixote.publish.get_wsgi_app()
+        """)
+    assert "get_wsgi_app() only works during a request" in (res.new_text or "")
+
+
+def test_run_command_spelled_with_an_escape_is_still_reported() -> None:
+    res = run("""
+        from quixote.publish import Publisher
+        HELP = 'start it with python -m \\x71uixote run --port 8080'
+        """)
+    assert any(f.bucket.value == "unsupported" and "quixote run" in f.message for f in res.findings)
+
+
+def test_project_facts_are_computed_once_per_index() -> None:
+    index = build_index_from_sources({"app.py": "from quixote.publish import Publisher\n"
+                                                 "def create_publisher():\n    return Publisher(None)\n"})
+    calls = []
+    assert index.memo("k", lambda: calls.append(1) or 42) == 42
+    assert index.memo("k", lambda: calls.append(1) or 43) == 42
+    assert calls == [1]

@@ -11,13 +11,15 @@ What the Rule API does not give and these helpers add:
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, Optional, Sequence, TypeVar, Union
 
 import libcst as cst
 
 from jackmigrate import targets
 from jackmigrate.literals import literal_value
 from jackmigrate.rules.base import TODO_RE, Bucket, Rule, todo_comment
+
+_T = TypeVar("_T")
 
 __all__ = [
     "ClassTable",
@@ -65,9 +67,16 @@ def uses_quixote_or_jack(bindings: dict[str, str]) -> bool:
     return any(v == "quixote" or v.startswith(("quixote.", "jack_runtime")) for v in bindings.values())
 
 
+def index_memo(index: object, key: str, compute: Callable[[], _T]) -> _T:
+    """``index.memo(key, compute)``: a project-wide fact computed once per run (computed
+    each time for an index without a memo, e.g. none)."""
+    memo = getattr(index, "memo", None)
+    return memo(key, compute) if memo is not None else compute()
+
+
 def index_modules(index: object) -> frozenset[str]:
     """Dotted names of the modules the project index knows (empty without an index)."""
-    return frozenset(getattr(index, "modules", {}) or {})
+    return index_memo(index, "modules", lambda: frozenset(getattr(index, "modules", {}) or {}))
 
 
 class ClassTable:

@@ -110,7 +110,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -282,6 +282,18 @@ class FileContext:
             return None
         parts.append(base)
         return ".".join(reversed(parts))
+
+    def may_qualify_to(self, names: Iterable[str]) -> bool:
+        """Whether :meth:`qualify` can give one of ``names`` in this file: some import
+        binds that name or a module it is in.  False lets a rule skip the nodes it would
+        qualify only to compare with ``names``."""
+        bound = set(self.bindings.values())
+        for name in names:
+            while name:
+                if name in bound:
+                    return True
+                name = name.rpartition(".")[0]
+        return False
 
 
     def quixote_bases(self, node: cst.BaseExpression) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from jackmigrate.imports import count_names, dotted, source_module
 from jackmigrate.rules._common import (
     PyRule,
     call_name,
+    index_memo,
     index_modules,
     module_level_names,
     string_value,
@@ -213,6 +214,8 @@ class ServerEntryPoints(PyRule):
         self.inplace: dict[str, str] = {}  # server module -> local name of its run, all converted
         self.name_calls = NodeSet()  # converted calls still calling the imported name
         self.requalify = False
+        self.wsgi_app_bound = True
+        self.calls_bound = True
 
     # ---- setup ----
     def visit_Module(self, node: cst.Module) -> None:
@@ -222,13 +225,10 @@ class ServerEntryPoints(PyRule):
         self.rename_local_factory = has_def and NEW_FACTORY not in defined and uses_quixote_or_jack(
             self.ctx.bindings)
         index = self.ctx.index
-        mods = set()
-        for ep in getattr(index, "entry_points", ()) or ():
-            if ep.kind == "publisher-factory" and ep.name == OLD_FACTORY:
-                mod = index.module_name_for(ep.path)  # type: ignore[union-attr]
-                if uses_quixote_or_jack(getattr(index, "bindings", {}).get(mod, {})):
-                    mods.add(mod)
-        self.factory_modules = frozenset(mods & index_modules(index)) if index is not None else frozenset()
+        self.factory_modules = index_memo(index, "JM011 factory modules", lambda: _factory_modules(index))
+        # get_wsgi_app() calls are looked for only where an import can name that function.
+        self.wsgi_app_bound = self.ctx.may_qualify_to((*GET_WSGI_APP, JACK_GET_WSGI_APP))
+        self.calls_bound = self.ctx.may_qualify_to((QWIP, *SERVER_RUNS, *SERVER_MAINS))
         self._scan_block(node.body)
         # How often each imported name bound to a Quixote server object is used, so that an
         # import is removed only when every use was converted.
@@ -300,6 +300,9 @@ class ServerEntryPoints(PyRule):
 
     # ---- strings: `python -m quixote run` ----
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        raw = node.value
+        if "quixote" not in raw and "\\" not in raw:  # (an escape could spell it)
+            return
         value = string_value(node)
         if value and _QUIXOTE_RUN_CMD.search(value):
             self.unsupported(
@@ -309,6 +312,8 @@ class ServerEntryPoints(PyRule):
 
     # ---- calls ----
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if not self.calls_bound:
+            return updated_node
         q = self.ctx.qualify(original_node.func)
         if q is None:
             return updated_node
@@ -544,7 +549,7 @@ class ServerEntryPoints(PyRule):
             value=cst.Name("jack_runtime"), attr=cst.Name("get_wsgi_app"))))
 
     def _get_wsgi_app_call(self, stmt: cst.BaseStatement) -> Optional[cst.Call]:
-        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        if not self.wsgi_app_bound or not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
             return None
         small = stmt.body[0]
         value = getattr(small, "value", None)
@@ -553,6 +558,20 @@ class ServerEntryPoints(PyRule):
         ):
             return value
         return None
+
+
+def _factory_modules(index: object) -> frozenset[str]:
+    """The project's modules with a create_publisher() factory in a file that uses
+    Quixote or Jack (the same for every file: computed once per index)."""
+    if index is None:
+        return frozenset()
+    mods = set()
+    for ep in getattr(index, "entry_points", ()) or ():
+        if ep.kind == "publisher-factory" and ep.name == OLD_FACTORY:
+            mod = index.module_name_for(ep.path)  # type: ignore[attr-defined]
+            if uses_quixote_or_jack(getattr(index, "bindings", {}).get(mod, {})):
+                mods.add(mod)
+    return frozenset(mods & index_modules(index))
 
 
 def _replace_node(tree: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode):  # type: ignore[no-untyped-def]
