@@ -407,3 +407,20 @@ def test_emptied_import_lines_are_dropped_by_reference_not_by_a_reusable_id() ->
     lines = [b.with_changes(leading_lines=()) for b in base]  # same size: a freed id is reused
     assert drop_empty_lines(lines, dropped) == lines
 
+
+
+def test_validation_compiles_for_the_target_python():
+    import sys as _sys
+
+    from jackmigrate.engine import _validate
+    from jackmigrate.source import SourceError
+
+    here = _sys.version_info[:2]
+    _validate("if (n := 3):\n    pass\n", "m.py", here)
+    with pytest.raises(SourceError, match="Python 3.7"):
+        _validate("if (n := 3):\n    pass\n", "m.py", (3, 7))
+    # errors only the compiler finds (not the parser), on both paths
+    for target in (here, (3, 8)):
+        with pytest.raises(SourceError) as err:
+            _validate("x = 1\nreturn x\n", "m.py", target)
+        assert err.value.line == 2 and "outside function" in err.value.message
