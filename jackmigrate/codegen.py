@@ -83,30 +83,41 @@ class Layout:
     footer_start: int  # offset of the module footer's text
 
 
-def _ast_first_lines(text: str, tree: Optional[ast.Module] = None) -> Optional[list[int]]:
-    if tree is None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            return None
+def statement_first_lines(tree: ast.Module) -> tuple[int, ...]:
+    """The line of the first token (a decorator's, if any) of each statement of a
+    CPython module tree."""
     lines = []
     for stmt in tree.body:
         first = stmt.lineno
         for deco in getattr(stmt, "decorator_list", ()) or ():
             first = min(first, deco.lineno)
         lines.append(first)
-    return lines
+    return tuple(lines)
 
 
-def layout_of(module: cst.Module, text: str, tree: Optional[ast.Module] = None) -> Optional[Layout]:
+def _ast_first_lines(text: str) -> Optional[tuple[int, ...]]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return statement_first_lines(ast.parse(text))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def layout_of(
+    module: cst.Module,
+    text: str,
+    tree: Optional[ast.Module] = None,
+    firsts: Optional[Sequence[int]] = None,
+) -> Optional[Layout]:
     """The layout of ``module`` in ``text`` (its exact code), or None when it cannot be
     established with certainty (the callers then generate the whole code).  ``tree`` is
-    CPython's parse of ``text``, when the caller has it already."""
+    CPython's parse of ``text``, or ``firsts`` its :func:`statement_first_lines`, when the
+    caller has them already."""
     if not module.body or not module.has_trailing_newline:
         return None
-    firsts = _ast_first_lines(text, tree)
+    if firsts is None:
+        firsts = statement_first_lines(tree) if tree is not None else _ast_first_lines(text)
     if firsts is None:
         return None
     offsets = [0]

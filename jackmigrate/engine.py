@@ -156,8 +156,12 @@ def migrate_bytes(
         src = decode_source(data)
     except SourceError as exc:
         return _error(path, PARSE_ERROR, exc.message, exc.line, exc.column)
+    firsts = None
+    lines_for = getattr(index, "statement_lines_for", None)
+    if lines_for is not None and src.encoding == "utf-8" and not src.bom:
+        firsts = lines_for(path, data)  # the index parsed these very bytes already
     try:
-        result = _migrate_text(path, src, rules, opts, index)
+        result = _migrate_text(path, src, rules, opts, index, firsts=firsts)
     except SourceError as exc:
         return _error(path, exc.rule, exc.message, exc.line, exc.column)
     except Exception as exc:  # a rule bug must not stop the run
@@ -213,7 +217,9 @@ def _migrate_text(
     opts: Options,
     index: object,
     force: bool = False,
+    firsts: Optional[Sequence[int]] = None,
 ) -> FileResult:
+    """``firsts``: the first lines of the top-level statements of ``src`` when known."""
     original = src.text
     text = original
     module_name = _module_name(path, opts, index)
@@ -299,6 +305,8 @@ def _migrate_text(
         return layouts[key]
     if text_tree is not None and module is text_tree and text_layout is not None:
         layouts[id(module)] = text_layout
+    elif firsts is not None and text is original:
+        layouts[id(module)] = layout_of(module, text, firsts=firsts)
     while True:
         passes += 1
         if passes > MAX_PASSES:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 
+from jackmigrate.codegen import statement_first_lines
 from jackmigrate.targets import is_quixote
 
 __all__ = ["ClassInfo", "EntryPoint", "ProjectIndex", "build_index", "build_index_from_sources", "module_name_for"]
@@ -60,6 +62,10 @@ class ProjectIndex:
     # Quixote class -> names of the project classes deriving from it
     markers_by_base: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unparsed: list[str] = field(default_factory=list)
+    # path -> (CRC-32 of the file's bytes, first line of each top-level statement): the
+    # index parses every Quixote module with CPython's parser already, and the engine
+    # needs those lines too (codegen.layout_of); a mismatched CRC means the file changed.
+    statement_lines: dict[str, tuple[int, tuple[int, ...]]] = field(default_factory=dict, repr=False)
     _markers_for: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -82,6 +88,14 @@ class ProjectIndex:
                     names.update(classes)
             found = self._markers_for[key] = tuple(sorted(names))
         return found
+
+    def statement_lines_for(self, path: str, data: bytes) -> Optional[tuple[int, ...]]:
+        """The first lines of the top-level statements of ``path`` when its bytes are
+        ``data`` (the version the index read), else None."""
+        entry = self.statement_lines.get(path)
+        if entry is None or entry[0] != zlib.crc32(data):
+            return None
+        return entry[1]
 
     def module_name_for(self, path: str) -> str:
         return self.paths.get(path) or module_name_for(path, self.root)
@@ -266,7 +280,8 @@ class _FileIndexer(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def _index_source(index: ProjectIndex, path: str, text: str, module: str) -> None:
+def _index_source(index: ProjectIndex, path: str, text: str, module: str) -> Optional[ast.Module]:
+    """Index one file; CPython's tree of it when ``text`` parsed as it is."""
     index.modules[module] = path
     index.paths[path] = module
     try:
@@ -279,9 +294,11 @@ def _index_source(index: ProjectIndex, path: str, text: str, module: str) -> Non
             tree = _parse_ptl(text, path)
         if tree is None:
             index.unparsed.append(path)
-            return
-    is_package = PurePath(path).stem == "__init__"
-    _FileIndexer(index, module, path, is_package).visit(tree)
+        else:
+            _FileIndexer(index, module, path, PurePath(path).stem == "__init__").visit(tree)
+        return None
+    _FileIndexer(index, module, path, PurePath(path).stem == "__init__").visit(tree)
+    return tree
 
 
 def _parse_ptl(text: str, path: str) -> Optional[ast.Module]:
@@ -335,7 +352,10 @@ def build_index(files: Iterable[tuple[str, str]], root: str = ".") -> ProjectInd
             done.add(display)
             text = data.decode("utf-8", errors="replace")
             module = module_name_for(real, root)
-            _index_source(index, display, text, module)
+            tree = _index_source(index, display, text, module)
+            if tree is not None and not text.startswith("\ufeff") and "\ufffd" not in text:
+                # (the text the engine will decode: UTF-8 without a BOM)
+                index.statement_lines[display] = (zlib.crc32(data), statement_first_lines(tree))
             index.paths[display] = module
         index._finish()
         new = {c.name.encode() for c in index.classes.values() if c.quixote_bases}

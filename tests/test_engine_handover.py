@@ -73,3 +73,47 @@ def test_handed_layout_is_the_parsed_one(path, monkeypatch):
     monkeypatch.setattr(ptl_templates, "convert_ptl",
                         lambda *a, **k: dataclasses.replace(convert(*a, **k), layout=None))
     assert _outcome(path) == handed
+
+
+def _fixture_files():
+    return sorted(
+        (str(p.relative_to(ROOT)), str(p)) for p in (ROOT / "fixtures").rglob("*")
+        if p.suffix in (".py", ".ptl") and "expected" not in p.parts
+    )
+
+
+def test_index_hands_the_statement_lines_it_parsed():
+    from jackmigrate.codegen import layout_of
+    from jackmigrate.project import build_index
+
+    files = _fixture_files()
+    index = build_index(files, str(ROOT))
+    checked = 0
+    for display, real in files:
+        data = Path(real).read_bytes()
+        firsts = index.statement_lines_for(display, data)
+        if firsts is None:
+            continue
+        text = data.decode("utf-8")
+        module = libcst.parse_module(text)
+        assert layout_of(module, text, firsts=firsts) == layout_of(module, text)
+        assert index.statement_lines_for(display, data + b"\nx = 1\n") is None  # changed since
+        checked += 1
+    assert checked >= 20
+
+
+def test_run_with_the_index_lines_equals_a_run_without():
+    from jackmigrate.engine import run_files
+    from jackmigrate.project import build_index
+
+    files = _fixture_files()
+    opts = Options(rule_ids=tuple(all_rules()), root=str(ROOT))
+
+    def outcome(index):
+        return [(r.path, r.new_text, r.new_path, [(f.rule, f.line, f.column, f.end_line, f.message, f.edits)
+                                                  for f in r.findings]) for r in run_files(files, opts, index, jobs=1)]
+
+    index = build_index(files, str(ROOT))
+    with_lines = outcome(index)
+    index.statement_lines.clear()
+    assert outcome(index) == with_lines
