@@ -194,7 +194,27 @@ def _dotted_of(node: ast.expr) -> Optional[str]:
     return None
 
 
+def _concrete(*bases: type) -> frozenset[type]:
+    out: set[type] = set()
+    todo = list(bases)
+    while todo:
+        cls = todo.pop()
+        out.add(cls)
+        todo.extend(cls.__subclasses__())
+    return frozenset(out)
+
+
+# Nodes that cannot hold a statement or a call: never entered (with their Load/Store
+# contexts, about half of all nodes).
+_NOTHING_INSIDE = _concrete(ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop,
+                            ast.boolop, ast.cmpop, ast.alias)
+
+
 class _FileIndexer(ast.NodeVisitor):
+    """Collects imports, classes and entry points, in source order.  ``visit`` and
+    ``generic_visit`` are NodeVisitor's without its per-node method lookup by name, and
+    skip the nodes that can hold nothing it looks for."""
+
     def __init__(self, index: ProjectIndex, module: str, path: str, is_package: bool) -> None:
         self.index = index
         self.module = module
@@ -203,6 +223,24 @@ class _FileIndexer(ast.NodeVisitor):
         self.bindings: dict[str, str] = index.bindings.setdefault(module, {})
         self.class_depth = 0
         self.func_stack: list[str] = []
+
+    def visit(self, node: ast.AST) -> None:
+        method = _INDEXER_VISITS.get(type(node))
+        if method is not None:
+            method(self, node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        skip = _NOTHING_INSIDE
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST) and type(item) not in skip:
+                        self.visit(item)
+            elif isinstance(value, ast.AST) and type(value) not in skip:
+                self.visit(value)
 
     def qualify(self, node: ast.expr) -> Optional[str]:
         d = _dotted_of(node)
@@ -278,6 +316,12 @@ class _FileIndexer(ast.NodeVisitor):
         ):
             self.index.entry_points.append(EntryPoint(self.path, node.lineno, "main", "__main__"))
         self.generic_visit(node)
+
+
+_INDEXER_VISITS = {
+    getattr(ast, name[6:]): method for name, method in vars(_FileIndexer).items()
+    if name.startswith("visit_") and isinstance(getattr(ast, name[6:], None), type)
+}
 
 
 def _index_source(index: ProjectIndex, path: str, text: str, module: str) -> Optional[ast.Module]:
