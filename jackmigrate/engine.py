@@ -293,6 +293,7 @@ def _migrate_text(
     passes = 0
     pass_findings: list[tuple[cst.Module, list[tuple[str, cst.CSTNode | tuple[int, int], Bucket, str, Optional[str]]]]] = []
     used_suppressions: set[tuple[int, str]] = set()
+    statement_of: dict[int, cst.CSTNode] = {}  # id(reported node) -> top-level statement
     last_changed: set[str] = set()
     current_code = text
     tree_texts: dict[int, str] = {}  # id(pass input tree) -> its code, known for free
@@ -377,6 +378,7 @@ def _migrate_text(
             if module is not before and marker.added:
                 changed_ids.add("TODO markers")
             pending.extend((before, p) for p in ctx.pending)
+            statement_of.update(ctx.statement_of)
             if not layer_queue and pass_final and layer is not pass_final[0]:
                 # Report-only checks that run after every rule (the residual scan) are
                 # needed once, on the text that no rule changes any more.
@@ -432,7 +434,7 @@ def _migrate_text(
                 tree_text, spans = None, {}
             elif id(tree) in tree_texts:
                 tree_text = tree_texts[id(tree)]
-                spans = positions_in(tree, tree_text, nodes, layout(tree))
+                spans = positions_in(tree, tree_text, nodes, layout(tree), statement_of)
             else:  # a tree between two layers of a pass: its code was never generated
                 tree_text, spans = code_with_positions(tree, nodes)
             lmap = None
@@ -575,10 +577,14 @@ class _Marker:
         self.orphans: list[tuple[str, str]] = []
 
     def enter(self, node: cst.CSTNode) -> None:
+        if not self.stack:
+            self.ctx.top_statement = node
         self.stack.append(len(self.ctx.marks))
 
     def leave(self, original: cst.CSTNode, result):  # type: ignore[no-untyped-def]
         start = self.stack.pop()
+        if not self.stack:
+            self.ctx.top_statement = None
         mine = self.ctx.marks[start:]
         if not mine:
             return result

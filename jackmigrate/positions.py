@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 import libcst as cst
 
@@ -147,11 +147,14 @@ def _contains(node: cst.CSTNode, targets: set[int], found: set[int]) -> None:
 
 
 def positions_in(module: cst.Module, text: str, nodes: Iterable[cst.CSTNode],
-                 layout: Optional[Layout] = None) -> dict[int, Span]:
+                 layout: Optional[Layout] = None,
+                 statement_of: Optional[Mapping[int, cst.CSTNode]] = None) -> dict[int, Span]:
     """Spans of ``nodes`` in ``module``, whose code is ``text``, generating code only for
     the top-level statements that hold them (where those are in ``text`` is its
-    ``layout``, computed when not given).  Falls back to a full code generation when that
-    is not possible."""
+    ``layout``, computed when not given).  ``statement_of`` (id of a node -> a top-level
+    statement) says where to look first: a statement named there is generated without
+    searching it, and any node not found in it is searched for as usual.  Falls back to a
+    full code generation when that is not possible."""
     nodes = list(nodes)
     targets = {id(n) for n in nodes}
     if layout is None:
@@ -160,20 +163,34 @@ def positions_in(module: cst.Module, text: str, nodes: Iterable[cst.CSTNode],
         return code_with_positions(module, nodes)[1]
     spans: dict[int, Span] = {}
     remaining = set(targets)
-    for stmt, first in zip(module.body, layout.first_lines):
+    done: set[int] = set()  # indexes of the statements generated
+
+    def generate(index: int, inner: list[cst.CSTNode]) -> None:
+        stmt = module.body[index]
+        sub = module.with_changes(body=[stmt], header=(), footer=(), has_trailing_newline=True)
+        _, sub_spans = code_with_positions(sub, inner)
+        # the statement's code starts with its leading lines
+        offset = layout.first_lines[index] - 1 - len(stmt.leading_lines)  # type: ignore[union-attr]
+        for key, (sl, sc, el, ec) in sub_spans.items():
+            spans[key] = (sl + offset, sc, el + offset, ec)
+        remaining.difference_update(sub_spans)
+        done.add(index)
+
+    if statement_of:
+        where = {id(stmt): i for i, stmt in enumerate(module.body)}
+        hinted = sorted({where[id(s)] for s in (statement_of.get(t) for t in targets)
+                         if s is not None and id(s) in where})
+        for index in hinted:
+            generate(index, [n for n in nodes if id(n) in remaining])
+    for index, stmt in enumerate(module.body):
         if not remaining:
             break
+        if index in done:
+            continue
         found: set[int] = set()
         _contains(stmt, remaining, found)
         if found:
-            inner = [n for n in nodes if id(n) in found]
-            sub = module.with_changes(body=[stmt], header=(), footer=(), has_trailing_newline=True)
-            _, sub_spans = code_with_positions(sub, inner)
-            # the statement's code starts with its leading lines
-            offset = first - 1 - len(stmt.leading_lines)
-            for key, (sl, sc, el, ec) in sub_spans.items():
-                spans[key] = (sl + offset, sc, el + offset, ec)
-            remaining -= found
+            generate(index, [n for n in nodes if id(n) in found])
     if remaining:
         # nodes outside the body (module header/footer) or not found: exact fallback
         return code_with_positions(module, nodes)[1]

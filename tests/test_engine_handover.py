@@ -117,3 +117,30 @@ def test_run_with_the_index_lines_equals_a_run_without():
     with_lines = outcome(index)
     index.statement_lines.clear()
     assert outcome(index) == with_lines
+
+
+def test_positions_found_from_the_walk_statement_equal_a_search(monkeypatch):
+    from jackmigrate import engine
+    from jackmigrate.engine import run_files
+    from jackmigrate.project import build_index
+
+    files = _fixture_files() + sorted(
+        (str(p), str(p)) for p in (Path(quixote.__file__).parent).rglob("*.py"))
+    opts = Options(rule_ids=tuple(all_rules()), root=str(ROOT))
+    index = build_index(files, str(ROOT))
+
+    def findings():
+        return [(r.path, [(f.rule, f.line, f.column, f.end_line, f.end_column, f.message) for f in r.findings])
+                for r in run_files(files, opts, index, jobs=1)]
+
+    hinted = findings()
+    calls = []
+    real = engine.positions_in
+
+    def searching(module, text, nodes, layout=None, statement_of=None):
+        calls.append(bool(statement_of))
+        return real(module, text, nodes, layout)
+
+    monkeypatch.setattr(engine, "positions_in", searching)
+    assert findings() == hinted
+    assert sum(calls) >= 50  # the walk's statements were there to use

@@ -250,6 +250,10 @@ class FileContext:
         self.bindings: dict[str, str] = {}
         # (rule id, node or (line, col), bucket, message, reason)
         self.pending: list[tuple[str, _PendingNode, Bucket, str, Optional[str]]] = []
+        # The top-level statement the walk is in (set by the engine), and for each node
+        # reported there, that statement: where to look first for the node's position.
+        self.top_statement: Optional[cst.CSTNode] = None
+        self.statement_of: dict[int, cst.CSTNode] = {}
         # (rule id, node, message): TODO comments to insert above node's statement
         self.marks: list[tuple[str, cst.CSTNode, str]] = []
         self.imports_to_add: list[tuple[str, Optional[str], Optional[str]]] = []
@@ -401,6 +405,8 @@ class Rule(cst.CSTTransformer):
         reason: Optional[str] = None,
     ) -> None:
         self.ctx.pending.append((self.id, node, bucket, message, reason))
+        if self.ctx.top_statement is not None:
+            self.ctx.statement_of[id(node)] = self.ctx.top_statement
 
     def rewritten(self, node: cst.CSTNode, message: str) -> None:
         self.report(node, Bucket.REWRITTEN, message)
@@ -415,7 +421,7 @@ class Rule(cst.CSTTransformer):
         """Insert ``# TODO(jackmigrate <id>): message`` above the statement enclosing
         ``node`` (once; never duplicated on re-runs) and report it as MARKED."""
         self.ctx.marks.append((self.id, node, message))
-        self.ctx.pending.append((self.id, node, Bucket.MARKED, message, None))
+        self.report(node, Bucket.MARKED, message)
 
     def report_at(
         self,
