@@ -54,6 +54,12 @@ _TEMPLATE_DECORATORS = {"ptl_html": "html", "ptl_plain": "plain"}
 _PTL_MODULES = ("quixote.ptl",)
 _MARKUP_CHARS = ("<", ">", "&")
 _ACCUMULATOR_NAMES = ("out", "output", "out_", "_out", "template_out")
+# Every name the conversion writes into the code (besides copies of names the code had,
+# `.format(title=title)`): the accumulators, the statements around a template's body, the
+# htmltext calls and Jack's html module (a `from quixote.html import` inside a function).
+_CONVERTER_NAMES = frozenset(
+    {*_ACCUMULATOR_NAMES, "TemplateIO", "html", "True", "False", "getvalue", "htmltext", "format", *HTML_MODULE.split(".")}
+)
 
 
 class PtlError(SourceError):
@@ -565,6 +571,24 @@ def _names_in(node: cst.CSTNode) -> set[str]:
     return collector.found
 
 
+class _NameLister(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def visit_Name(self, n: cst.Name) -> None:
+        self.found.append(n.value)
+
+
+def _name_values(node: cst.CSTNode) -> list[str]:
+    """The value of every Name node in ``node``, repeats included."""
+    if type(node) is cst.Name:  # most template decorators: no walk needed
+        return [node.value]
+    lister = _NameLister()
+    scan(node, lister)
+    return lister.found
+
+
 def _ptl_bindings(module: cst.Module) -> tuple[dict[str, str], dict[str, str]]:
     """Names bound to the template decorators by imports: (local name -> kind,
     local module alias -> "quixote.ptl"/"quixote")."""
@@ -633,6 +657,8 @@ class _Converter(cst.CSTTransformer):
         self.templates: list[_Template] = []
         self.used_htmltext = False
         self.used_templateio = False
+        # The template decorators removed, as written in the source (original nodes).
+        self.removed_decorators: list[cst.Decorator] = []
 
     # -- helpers
     def review(self, line: int, message: str) -> None:
@@ -641,17 +667,49 @@ class _Converter(cst.CSTTransformer):
         self.uncommented.append(finding)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if not self.uncommented or self.review_comment is None:
-            return updated_node
-        statement_lines = [self.lines.span(stmt) for stmt in original_node.body]
-        body = list(updated_node.body)
-        for finding in self.uncommented:
-            for i, (start, end) in enumerate(statement_lines):
-                if start <= finding.line <= end:
-                    comment = cst.EmptyLine(comment=cst.Comment(self.review_comment(finding.message)))
-                    body[i] = body[i].with_changes(leading_lines=[*body[i].leading_lines, comment])
-                    break
-        return updated_node.with_changes(body=body)
+        if self.uncommented and self.review_comment is not None:
+            statement_lines = [self.lines.span(stmt) for stmt in original_node.body]
+            body = list(updated_node.body)
+            for finding in self.uncommented:
+                for i, (start, end) in enumerate(statement_lines):
+                    if start <= finding.line <= end:
+                        comment = cst.EmptyLine(comment=cst.Comment(self.review_comment(finding.message)))
+                        body[i] = body[i].with_changes(leading_lines=[*body[i].leading_lines, comment])
+                        break
+            updated_node = updated_node.with_changes(body=body)
+        if self.templates:
+            # Here the source text and the removed decorators are known: the decorator
+            # imports they prove unused go now, as _fix_imports would have dropped them,
+            # sparing its scan of the whole module (which still decides the others).
+            unused = self.unused_decorator_aliases(original_node)
+            if unused:
+                updated_node = _fix_imports(updated_node, [], drop_decorators=True, unused=unused)
+        return updated_node
+
+    def unused_decorator_aliases(self, original: cst.Module) -> set[str]:
+        """Local names of the ``quixote.ptl`` decorator imports that no statement of the
+        converted module uses, import lines apart, proven from the source text: the
+        conversion never writes the name, and every occurrence of it in the text is in a
+        top-level import line or in a Name of a removed template decorator.  Others (a
+        name also in a string, a comment, real code...) are left to _fix_imports' scan."""
+        layout = self.lines.layout
+        if layout is None or not self.decorator_names:
+            return set()
+        text = layout.text
+        ends = layout.starts[1:] + [layout.footer_start]
+        imports = [(layout.starts[i], ends[i]) for i, stmt in enumerate(original.body) if _is_import_line(stmt)]
+        removed = [name for dec in self.removed_decorators for name in _name_values(dec.decorator)]
+        unused = set()
+        for local in self.decorator_names:
+            if local in _CONVERTER_NAMES:
+                continue
+            # Occurrences counted in disjoint parts of the text never exceed the count in
+            # the whole text: equality leaves no room for another Name node `local`.
+            known = sum(text.count(local, start, end) for start, end in imports)
+            known += sum(name.count(local) for name in removed)
+            if text.count(local) == known:
+                unused.add(local)
+        return unused
 
     def line(self, node: cst.CSTNode) -> int:
         return self.lines.first(node)
@@ -747,6 +805,11 @@ class _Converter(cst.CSTTransformer):
             lines = [cst.EmptyLine(comment=cst.Comment(self.review_comment(c))) for c in comments]
             updated_node = updated_node.with_changes(leading_lines=[*updated_node.leading_lines, *lines])
         decorators = [d for d in updated_node.decorators if self.decorator_kind(d)[0] is None]
+        if len(original_node.decorators) == len(updated_node.decorators):
+            self.removed_decorators.extend(
+                old for old, new in zip(original_node.decorators, updated_node.decorators)
+                if self.decorator_kind(new)[0] is not None
+            )
         body = updated_node.body
         if isinstance(body, cst.SimpleStatementSuite):
             statements: list[cst.BaseStatement] = [
@@ -927,9 +990,13 @@ def _ends_with_return(stmt: cst.BaseStatement) -> bool:
 # Imports.
 
 
-def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> cst.Module:
+def _fix_imports(
+    module: cst.Module, need: list[str], drop_decorators: bool, unused: Optional[set[str]] = None
+) -> cst.Module:
     """Drop the now unused ``quixote.ptl`` decorator imports and import the html helpers
-    the converted code uses."""
+    the converted code uses.  ``unused``, when given, holds the local names of the
+    decorator imports to drop (the caller knows nothing uses them) and the others stay;
+    otherwise a scan of the statements other than import lines tells which are used."""
     still_used: Optional[set[str]] = None  # computed only when a decorator import is found
     have: set[str] = set()
     body: list[cst.BaseStatement] = []
@@ -948,9 +1015,20 @@ def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> 
             if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
                 mod = cst.helpers.get_full_name_for_node(small.module)
                 if mod in _PTL_MODULES and drop_decorators and not isinstance(small.names, cst.ImportStar):
-                    if still_used is None:
-                        still_used = _names_in(module.with_changes(body=[s for s in module.body if not _is_import_line(s)]))
-                    kept = [a for a in small.names if not _unused_decorator_alias(a, still_used)]
+                    kept = []
+                    for a in small.names:
+                        local = _decorator_alias(a)
+                        if local is not None:
+                            if unused is not None:
+                                if local in unused:
+                                    continue
+                            else:
+                                if still_used is None:
+                                    others = [s for s in module.body if not _is_import_line(s)]
+                                    still_used = _names_in(module.with_changes(body=others))
+                                if local not in still_used:
+                                    continue
+                        kept.append(a)
                     if not kept:
                         continue
                     if len(kept) != len(small.names):
@@ -972,10 +1050,12 @@ def _fix_imports(module: cst.Module, need: list[str], drop_decorators: bool) -> 
     return module.with_changes(body=body)
 
 
-def _unused_decorator_alias(alias: cst.ImportAlias, still_used: set[str]) -> bool:
+def _decorator_alias(alias: cst.ImportAlias) -> Optional[str]:
+    """The local name an import of a template decorator binds, else None."""
     real = cst.helpers.get_full_name_for_node(alias.name)
-    local = alias.asname.name.value if alias.asname else real  # type: ignore[union-attr]
-    return real in _TEMPLATE_DECORATORS and local not in still_used
+    if real not in _TEMPLATE_DECORATORS:
+        return None
+    return alias.asname.name.value if alias.asname else real  # type: ignore[union-attr]
 
 
 def _is_import_line(stmt: cst.CSTNode) -> bool:
@@ -1011,7 +1091,7 @@ def _add_html_names(body: list[cst.BaseStatement], names: list[str]) -> list[cst
             body = list(body)
             body[i] = stmt.with_changes(body=[small.with_changes(names=[*aliases, *added])])
             return body
-    line = cst.parse_statement(f"from {HTML_MODULE} import {', '.join(names)}\n")
+    line = _parsed_statement(f"from {HTML_MODULE} import {', '.join(names)}\n")
     at = 0
     seen_import = False
     for i, stmt in enumerate(body):
@@ -1036,59 +1116,126 @@ def _add_html_names(body: list[cst.BaseStatement], names: list[str]) -> list[cst
 # Generation detection.
 
 
-class _GenerationScan(cst.CSTVisitor):
-    """The evidence _detect_generation weighs: first lines of an HTML f-string, of a
-    template decorator, and of a markup literal inside an [html] template."""
+# Necessary conditions on a module's text for each kind of evidence (see the visitor).
+# An HTML f-string's prefix is exactly `F`, written right before its quote.
+_MAYBE_HTML_FSTRING = re.compile(r"""F['"]""")
+# A decorator's name ends with a Name node's text, as written in the source.
+_MAYBE_TEMPLATE_DECORATOR = re.compile("|".join(_TEMPLATE_DECORATORS))
+# A literal's value holds a markup character only if its source text does or has an
+# escape (`\x3c`, `\N{...}`, ...).
+_MAYBE_MARKUP = re.compile(r"[<>&\\]")
 
-    def __init__(self, lines: _Lines, bracket: dict[int, str]) -> None:
+
+class _Decided(Exception):
+    """Raised by :class:`_GenerationScan` once the evidence found decides the outcome."""
+
+
+class _GenerationScan(cst.CSTVisitor):
+    """Finds the evidence _detect_generation weighs: the first HTML f-string, the first
+    template decorator and the first markup literal inside an [html] template, in source
+    order.  ``wanted`` lists the kinds still worth looking for, most decisive first: a
+    kind found makes the kinds after it irrelevant, and finding the first kind of the
+    list ends the scan (raising :class:`_Decided`).  Lines are computed afterwards, only
+    for the evidence that wins."""
+
+    def __init__(
+        self, lines: _Lines, bracket: dict[int, str], wanted: list[str], found: dict[str, tuple[cst.CSTNode, int]]
+    ) -> None:
         super().__init__()
         self.lines = lines
         self.bracket = bracket
+        self.wanted = wanted
+        # Whether [html] templates must be told apart (for markup literals): decided once,
+        # so the stack stays balanced whatever is found later.
+        self.track_templates = "markup" in wanted
         self.html_fn: list[bool] = []
         self.statement = 0  # index of the top-level statement being scanned
-        self.html_fstring_line = 0
-        self.decorator_line = 0
-        self.markup_line = 0
+        self.found = found  # kind -> (node, index of its top-level statement)
+
+    def _found(self, kind: str, node: cst.CSTNode) -> None:
+        self.found[kind] = (node, self.statement)
+        at = self.wanted.index(kind)
+        del self.wanted[at:]
+        if at == 0:
+            raise _Decided()
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        # Decorators only belong to compound statements.
+        return "fstring" in self.wanted or "markup" in self.wanted
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> bool:
+        return "fstring" in self.wanted or "markup" in self.wanted
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        if _is_html_fstring(node) and not self.html_fstring_line:
-            self.html_fstring_line = self.lines.first(node, self.statement)
+        if "fstring" in self.wanted and _is_html_fstring(node):
+            self._found("fstring", node)
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
-        name = cst.helpers.get_full_name_for_node(node.decorator) or ""
-        if name.rpartition(".")[2] in _TEMPLATE_DECORATORS and not self.decorator_line:
-            self.decorator_line = self.lines.first(node, self.statement)
+        if "decorator" in self.wanted:
+            name = cst.helpers.get_full_name_for_node(node.decorator) or ""
+            if name.rpartition(".")[2] in _TEMPLATE_DECORATORS:
+                self._found("decorator", node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.html_fn.append(bool(self.bracket) and self.bracket.get(self.lines.first(node.name)) == "html")
+        if self.track_templates:
+            self.html_fn.append(self.bracket.get(self.lines.first(node.name)) == "html")
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.html_fn.pop()
+        if self.track_templates:
+            self.html_fn.pop()
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if self.html_fn and self.html_fn[-1] and not self.markup_line:
+        if self.html_fn and self.html_fn[-1] and "markup" in self.wanted:
             value = literal_value(node)
             if isinstance(value, str) and any(c in value for c in _MARKUP_CHARS):
-                self.markup_line = self.lines.first(node, self.statement)
+                self._found("markup", node)
 
 
 def _detect_generation(module: cst.Module, prepass: _Prepass, lines: _Lines) -> tuple[int, int, str]:
-    """(generation, line of the evidence, explanation)."""
+    """(generation, line of the evidence, explanation).  ``module`` is the parse of
+    ``prepass.text``."""
     bracket = prepass.bracket_templates
-    found = _GenerationScan(lines, bracket)
-    for found.statement, stmt in enumerate(module.body):
-        scan(stmt, found)
-    html_fstring_line, decorator_line, markup_line = found.html_fstring_line, found.decorator_line, found.markup_line
-    if not bracket:
-        if prepass.hstring_lines:
-            return 2, prepass.hstring_lines[0], "h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
-        if not (decorator_line or html_fstring_line):
-            return 3, 1, "no templates and no HTML strings: a plain Python module, renamed only"
-        return 3, decorator_line or html_fstring_line, "@ptl_html/@ptl_plain and F-strings (Quixote 3.2+)"
     if prepass.hstring_lines:
+        if not bracket:
+            return 2, prepass.hstring_lines[0], "h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
         return 2, prepass.hstring_lines[0], "[html] templates with h'...' literals (Quixote 3.1-3.6): only h- and F-strings are markup"
-    if html_fstring_line or decorator_line:
-        return 2, html_fstring_line or decorator_line, "[html] templates with F-strings or decorators (Quixote 3.2-3.6): only F-strings are markup"
+    text = prepass.text
+    possible = {
+        "fstring": _MAYBE_HTML_FSTRING.search(text) is not None,
+        "decorator": _MAYBE_TEMPLATE_DECORATOR.search(text) is not None,
+        # Markup literals only count inside [html] templates.
+        "markup": bool(bracket) and _MAYBE_MARKUP.search(text) is not None,
+    }
+    # Which evidence decides, most decisive first (see the returns below).
+    order = ("fstring", "decorator", "markup") if bracket else ("decorator", "fstring")
+    wanted = [kind for kind in order if possible[kind]]
+    # Without [html] templates a template decorator decides wherever it is, and a scan
+    # for decorators alone skips every simple statement: one goes first.
+    passes = [["decorator"], ["fstring"]] if wanted == ["decorator", "fstring"] else [wanted]
+    found: dict[str, tuple[cst.CSTNode, int]] = {}
+    for kinds in passes:
+        if found or not kinds:
+            break
+        visitor = _GenerationScan(lines, bracket, kinds, found)
+        try:
+            for visitor.statement, stmt in enumerate(module.body):
+                scan(stmt, visitor)
+        except _Decided:
+            pass
+
+    def line(kind: str) -> int:
+        evidence = found.get(kind)
+        return lines.first(*evidence) if evidence is not None else 0
+
+    if not bracket:
+        evidence_line = line("decorator") or line("fstring")
+        if not evidence_line:
+            return 3, 1, "no templates and no HTML strings: a plain Python module, renamed only"
+        return 3, evidence_line, "@ptl_html/@ptl_plain and F-strings (Quixote 3.2+)"
+    evidence_line = line("fstring") or line("decorator")
+    if evidence_line:
+        return 2, evidence_line, "[html] templates with F-strings or decorators (Quixote 3.2-3.6): only F-strings are markup"
+    markup_line = line("markup")
     if markup_line:
         return 1, markup_line, (
             "[html] templates whose plain literals hold markup and no h-strings (Quixote <= 3.0): "
