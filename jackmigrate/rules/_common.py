@@ -91,6 +91,15 @@ class ClassTable:
             meta = next((a.value for a in cls.keywords if a.keyword and a.keyword.value == "metaclass"), None)
             self.metaclass.setdefault(cls.name.value, meta)
 
+    @classmethod
+    def of(cls, rule: Rule, module: cst.Module) -> "ClassTable":
+        """The table of ``module``, built once for all the rules of a layer walking it."""
+        shared = rule.ctx.shared
+        cached = shared.get("class table")
+        if cached is None or cached[0] is not module:
+            cached = shared["class table"] = (module, cls(module))
+        return cached[1]  # type: ignore[no-any-return]
+
     def derives(
         self,
         rule: object,

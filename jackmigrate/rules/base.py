@@ -253,6 +253,8 @@ class FileContext:
         # The top-level statement the walk is in (set by the engine), and for each node
         # reported there, that statement: where to look first for the node's position.
         self.top_statement: Optional[cst.CSTNode] = None
+        # Read-only facts about the tree that several rules of a layer derive the same way.
+        self.shared: dict[str, Any] = {}
         self.statement_of: dict[int, cst.CSTNode] = {}
         # (rule id, node, message): TODO comments to insert above node's statement
         self.marks: list[tuple[str, cst.CSTNode, str]] = []

@@ -87,7 +87,7 @@ class DirectoryMetaclass(PyRule):
         self.changed = False
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.table = ClassTable(node)
+        self.table = ClassTable.of(self, node)
         self.meta_locals = {local for local, full in self.ctx.bindings.items() if full in META}
         if not self.meta_locals:
             return

@@ -85,7 +85,7 @@ class LoggerFiles(PyRule):
         self.functions: list[tuple[cst.FunctionDef, bool]] = []
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.table = ClassTable(node)
+        self.table = ClassTable.of(self, node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         assert self.table is not None

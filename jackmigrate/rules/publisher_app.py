@@ -365,7 +365,7 @@ class PublisherToApp(PyRule):
 
     # ---- setup ----
     def visit_Module(self, node: cst.Module) -> None:
-        self.table = ClassTable(node)
+        self.table = ClassTable.of(self, node)
         self.framework = uses_quixote_or_jack(self.ctx.bindings)
         taken = module_level_names(node)
         b = self.ctx.bindings

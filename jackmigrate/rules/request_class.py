@@ -129,7 +129,7 @@ class RequestClass(PyRule):
         self.stack: list[bool] = []
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.table = ClassTable(node)
+        self.table = ClassTable.of(self, node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         assert self.table is not None

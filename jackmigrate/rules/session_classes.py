@@ -101,7 +101,7 @@ class SessionClasses(PyRule):
         self.stack: list[tuple[bool, bool]] = []  # (is manager, defines abort_changes)
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.table = ClassTable(node)
+        self.table = ClassTable.of(self, node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         assert self.table is not None

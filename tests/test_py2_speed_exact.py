@@ -1,0 +1,343 @@
+"""jackmigrate.py2's faster fissix run gives exactly what plain fissix gives.
+
+The Python 2 front end parses with its own pgen parser (_Parser: fissix's, deciding each
+transition once) and runs fissix's fixers through its own RefactoringTool (_Tool), which walks
+the tree less and gives some fixers a cheap precheck before their pattern match.  Here every
+source at hand (fixtures, the PTL corpus, Quixote's own modules, fissix's own fixer test
+cases and generated snippets aimed at the prechecked fixers) goes through ``to_python3``
+twice: as shipped, and with fissix's Driver, plain RefactoringTool and plain tree walks
+swapped in; the results (code, warnings, divisions, or the error) must be identical.  The
+other tests compare the pieces one by one: each prechecked fixer against fissix's on every
+node it could be offered, the parser's trees and errors against fissix's Driver, the tree
+walks against pytree's.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import itertools
+import random
+import textwrap
+from pathlib import Path
+
+import fissix
+import pytest
+import quixote
+from fissix import pygram, pytree
+from fissix.fixes.fix_import import FixImport
+from fissix.pgen2 import driver as pgen_driver
+from fissix.pgen2.parse import ParseError
+from fissix.pgen2.tokenize import TokenError
+from fissix.refactor import RefactoringTool, _get_head_types
+
+from jackmigrate import py2
+
+ROOT = Path(__file__).resolve().parent.parent
+_PARSE_ERRORS = (ParseError, TokenError, IndentationError, SyntaxError)
+
+
+class _PlainTool(RefactoringTool):
+    """fissix's RefactoringTool as 2to3 runs it.  Only the PTL-aware import fixer is swapped
+    in, as _Tool does: it changes what is converted, not how fast."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        super().__init__(list(py2._default_fixers()), options={"print_function": False})
+
+    def get_fixers(self):  # type: ignore[override]
+        pre, post = super().get_fixers()
+
+        def swap(fixers):
+            return [py2._FixImportKnowingPtl(f.options, f.log) if type(f) is FixImport else f for f in fixers]
+
+        return swap(pre), swap(post)
+
+    def refactor_tree(self, tree, name, source=None):  # type: ignore[override]
+        return super().refactor_tree(tree, name)  # the source (a hint for _Tool) unused
+
+    def log_message(self, msg: str, *args: object) -> None:
+        self.messages.append(msg % args if args else msg)
+
+    def print_output(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+@functools.cache
+def _plain_tool_and_messages() -> tuple[_PlainTool, tuple[str, ...]]:
+    tool = _PlainTool()
+    return tool, tuple(tool.messages)
+
+
+def _plain_tool() -> _PlainTool:
+    """Reset per file as py2._tool() resets its tool."""
+    tool, initial = _plain_tool_and_messages()
+    tool.messages = list(initial)
+    tool.fixer_log.clear()
+    return tool
+
+
+def _convert(source: str, path: str, ptl: bool) -> object:
+    try:
+        result = py2.to_python3(source, path=path, ptl=ptl)
+    except py2.Py2Error as exc:
+        return ("error", exc.line, exc.reason)
+    return (result.code, result.warnings, result.divisions)
+
+
+def _convert_plain(source: str, path: str, ptl: bool, monkeypatch: pytest.MonkeyPatch) -> object:
+    with monkeypatch.context() as m:
+        m.setattr(py2, "_tool", _plain_tool)
+        m.setattr(py2, "_leaves", lambda node: list(node.leaves()))
+        m.setattr(py2, "_render", str)
+        m.setattr(py2, "_parse_string",
+                  lambda text, grammar: pgen_driver.Driver(grammar, convert=pytree.convert).parse_string(text))
+        py2._PARSED.entry = None
+        return _convert(source, path, ptl)
+
+
+# ---------------------------------------------------------------- sources
+
+def _files() -> list[Path]:
+    roots = [ROOT / "fixtures", ROOT / "tests" / "ptl_corpus", Path(quixote.__file__).parent]
+    return sorted(p for root in roots for p in root.rglob("*") if p.suffix in (".py", ".ptl") and p.is_file())
+
+
+# Lines aimed at the prechecked fixers, their look-alikes that must stay untouched, and
+# the Python 2 syntax around them.
+_LINES = [
+    "y = sorted(x)",
+    "y = sorted(x, cmp)",
+    "y = sorted(x, lambda a, b: cmp(b, a))",
+    "y = sorted(x, mycmp, keyf, True)",
+    "y = sorted(x, cmp=mycmp)",
+    "y = sorted(x, key=len, reverse=True)",
+    "y = sorted(x, mycmp, key=len)",
+    "y = sorted(x)[0]",
+    "y = sorted",
+    "y = obj.sorted(x, cmp)",
+    "x.sort()",
+    "x.sort(cmp)",
+    "x.sort(lambda a, b: cmp(a.n, b.n))",
+    "x.sort(mycmp, keyf)",
+    "x.sort(key=lambda v: v.n)",
+    "x.sort(cmp=mycmp, reverse=True)",
+    "self.items.sort(mycmp)",
+    "a.b().c.sort(mycmp)",
+    "x.sort",
+    "f = x.sort",
+    "sort(x, cmp)",
+    "x.sorted(cmp)",
+    "x.sort(cmp)[0].sort(cmp)",
+    "self.assertEquals(a, b)",
+    "self.assertNotEquals(a, b)",
+    "self.failUnless(x)",
+    "self.failIf(x)",
+    "self.failUnlessEqual(a, b)",
+    "self.failUnlessRaises(ValueError, f)",
+    "self.assert_(x)",
+    "self.assertRegexpMatches(s, r)",
+    "self.assertAlmostEquals(1.0, 1.0)",
+    "assertEquals(a, b)",
+    "name = self.assertEquals.__name__",
+    "self.helper.failIf(x)",
+    "self.assertEqual(a, b)",
+    "if a <> b: pass",
+    "z = 0777 + 10L + 0xffL + 0L + 00 + 0",
+    "z = 1.5 + 2e3 + 3j",
+    "mask = 0xffL",
+    "mask = 0XABCDEFL",
+    "print 'sorted', x",
+    "print >>sys.stderr, 'x.sort(cmp)'",
+    "print",
+    "# x.sort(cmp) and self.assertEquals in a comment",
+    "s = 'sorted(x, cmp) <> 0777'",
+    "d = a / b",
+    "a /= 2",
+    "import urllib, urllib2",
+    "from urllib import quote, urlencode",
+    "from urllib2 import urlopen, Request",
+    "u = urllib.urlopen(u) + urllib2.urlopen(u) + urllib.quote(s)",
+    "import StringIO, cPickle",
+    "s = StringIO.StringIO()",
+    "import anydbm",
+    "db = anydbm.open(p)",
+    "from UserDict import UserDict",
+    "v = it.next()",
+    "v = it.next",
+    "global next",
+    "d.has_key(k)",
+    "for k, v in d.iteritems(): pass",
+    "raise ValueError, 'bad'",
+    "exec 'x = 1'",
+    "y = `x`",
+    "u = ur'raw'",
+]
+
+_CLASS = """class C(object):
+    def __nonzero__(self):
+        return True
+    def next(self):
+        return 1
+    def sort(self, cmp=None):
+        self.data.sort(cmp)
+    def test(self):
+        self.assertEquals(1, 1)
+"""
+
+
+# Python 2-only lines: a snippet with one is Python 2 for is_python2.
+_PY2_ONLY = ["print 'start'", "print x, y", "y = `x`", "exec 'x = 1'", "raise ValueError, 'bad'",
+             "if a <> b: pass", "z = 0777", "z = 10L", "u = ur'raw'"]
+
+
+def _snippets() -> list[str]:
+    snippets = [line + "\n" for line in _LINES]  # alone (most are also Python 3)
+    snippets += [f"{marker}\n{line}\n" for marker, line in zip(itertools.cycle(_PY2_ONLY), _LINES)]
+    snippets.append(_CLASS)
+    snippets.append("\n".join(_LINES) + "\n")
+    rng = random.Random(20261125)
+    for size in itertools.islice(itertools.cycle([2, 3, 5, 8]), 120):
+        body = [rng.choice(_PY2_ONLY)] + rng.sample(_LINES, size)
+        rng.shuffle(body)
+        if rng.random() < 0.5:
+            text = "def f(x, a, b):\n" + "".join(f"    {line}\n" for line in body)
+        else:
+            text = "".join(line + "\n" for line in body)
+        if rng.random() < 0.2:
+            text = _CLASS + text
+        snippets.append(text)
+    return snippets
+
+
+def _fissix_cases() -> list[str]:
+    """The before and after texts of fissix's own fixer tests (``b = \"\"\"...\"\"\"`` and
+    the like in fissix/tests/test_fixers.py): a case or more for every fixer."""
+    module = ast.parse((Path(fissix.__file__).parent / "tests" / "test_fixers.py").read_text(encoding="utf-8"))
+    return [
+        textwrap.dedent(node.value.value) + "\n\n"  # as fissix's support.reformat
+        for node in ast.walk(module)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("a", "b", "s")
+        and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    ]
+
+
+@functools.cache
+def _sources() -> tuple[tuple[str, str, bool], ...]:
+    out = []
+    for path in _files():
+        out.append((str(path), path.read_text(encoding="utf-8", errors="replace"), path.suffix == ".ptl"))
+    out.extend((f"snippet{i}.py", text, False) for i, text in enumerate(_snippets()))
+    out.extend((f"fissix_case{i}.py", text, False) for i, text in enumerate(_fissix_cases()))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- tests
+
+def test_sources_reach_every_prechecked_fixer() -> None:
+    sources = _sources()
+    assert sum(py2.is_python2(text, ptl=ptl) is not None for _, text, ptl in sources) >= 150
+    assert any(path.startswith(str(ROOT / "fixtures" / "py2")) for path, _, _ in sources)
+    assert sum(path.startswith("fissix_case") for path, _, _ in sources) > 1000
+    converted = "".join(str(_convert(text, path, ptl)) for path, text, ptl in sources if path.startswith("snippet"))
+    for change in ("cmp_to_key", "key=len", "assertEqual(", "assertTrue(", "!=", "0o777 + 10 + 0xff + 0 + 00",
+                   "__bool__", "next(it)", "urllib.request", "io.StringIO()", "import dbm", "__next__"):
+        assert change in converted, change
+
+
+# (the DeprecationWarning: Python 3 reading fissix's test cases with "\u" in byte strings)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_converted_text_identical_to_plain_fissix(monkeypatch: pytest.MonkeyPatch) -> None:
+    differences = []
+    for path, text, ptl in _sources():
+        fast = _convert(text, path, ptl)
+        plain = _convert_plain(text, path, ptl, monkeypatch)
+        if fast != plain:
+            differences.append(path)
+    assert differences == []
+
+
+def test_conversion_after_the_check_identical_to_plain_fissix(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The usual order: is_python2 leaves its parse for to_python3.
+    checked = 0
+    for path, text, ptl in _sources():
+        if py2.is_python2(text, ptl=ptl) is None:
+            continue
+        fast = _convert(text, path, ptl)
+        assert fast == _convert_plain(text, path, ptl, monkeypatch), path
+        checked += 1
+    assert checked >= 150
+
+
+def _trees():
+    for path, text, ptl in _sources():
+        text = py2._protect_ptl(text) if ptl else text
+        if not text.endswith("\n"):
+            text += "\n"
+        try:
+            yield pgen_driver.Driver(pygram.python_grammar, convert=pytree.convert).parse_string(text)
+        except _PARSE_ERRORS:  # not Python 2: nothing for the fixers
+            continue
+
+
+def test_prechecked_fixers_match_exactly_what_the_originals_match() -> None:
+    originals = {fast: plain for plain, fast in py2._REPLACEMENTS.items() if fast is not py2._FixImportKnowingPtl}
+    tool = py2._tool()
+    pairs = [(f, originals[type(f)](f.options, f.log))
+             for f in tool.pre_order + tool.post_order if type(f) in originals]
+    assert {type(f).__name__ for f, _ in pairs} == {
+        "_FixSorted", "_FixAsserts", "_FixImports", "_FixImports2", "_FixUrllib", "_FixNonzero", "_FixNext"}
+    # fissix offers a fixer only nodes of its pattern's head types (traversal and bottom
+    # matcher alike): each pair is tried on every node of those types.
+    by_type: dict[int, list] = {}
+    for fast, plain in pairs:
+        for node_type in _get_head_types(plain.pattern):
+            by_type.setdefault(node_type, []).append((fast, plain))
+    matched = {type(f).__name__: 0 for f, _ in pairs}
+    for tree in _trees():
+        for node in tree.pre_order():
+            for fast, plain in by_type.get(node.type, ()):
+                got, want = fast.match(node), plain.match(node)
+                assert got == want, (type(fast).__name__, str(node)[:200])
+                matched[type(fast).__name__] += bool(want)
+    # The corpus reaches each fixer's pattern, so the comparison above means something.
+    assert all(count > 0 for count in matched.values()), matched
+
+
+def test_leaves_post_order_and_render_are_fissix_walks() -> None:
+    for tree in itertools.islice(_trees(), 60):
+        assert py2._leaves(tree) == list(tree.leaves())
+        assert [id(n) for n in py2._post_order(tree)] == [id(n) for n in tree.post_order()]
+        assert py2._render(tree) == str(tree)
+    leaf = pytree.Leaf(1, "x")
+    assert py2._leaves(leaf) == [leaf] and list(py2._post_order(leaf)) == [leaf]
+
+
+def _signature(tree: pytree.Base) -> list[tuple]:
+    return [
+        (type(n).__name__, n.type, getattr(n, "value", None), n.prefix if type(n) is pytree.Leaf else None,
+         getattr(n, "lineno", None), getattr(n, "column", None), len(n.children), n.parent is not None)
+        for n in tree.pre_order()
+    ]
+
+
+def _parsed(parse, text: str) -> tuple:
+    try:
+        tree = parse(text)
+    except _PARSE_ERRORS as exc:  # the same error, with the same details
+        return ("error", type(exc).__name__, str(exc), getattr(exc, "context", None))
+    return ("tree", _signature(tree), sorted(tree.used_names), tree.parent)
+
+
+@pytest.mark.parametrize("grammar", [pygram.python_grammar, pygram.python_grammar_no_print_statement],
+                         ids=["print-statement", "print-function"])
+def test_parser_builds_fissix_trees_and_errors(grammar) -> None:
+    texts = [py2._protect_ptl(text) if ptl else text for _, text, ptl in _sources()]
+    texts += ["x = (1,\n", "def f(:\n", "print 'a'\n  y = 1\n", "a b\n", "", "\n", "x = 1", "if x:\npass\n"]
+    outcomes = set()
+    for text in texts:
+        text = text if text.endswith("\n") or not text else text + "\n"
+        plain = _parsed(pgen_driver.Driver(grammar, convert=pytree.convert).parse_string, text)
+        assert _parsed(lambda t: py2._parse_string(t, grammar), text) == plain, text[:300]
+        outcomes.add(plain[0] if plain[0] == "tree" else plain[2].split(":")[0])
+    assert {"tree", "bad input"} <= outcomes, outcomes
