@@ -63,6 +63,32 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return order
 
 
+# Declared types of libcst fields that never hold a node (Name.value, Integer.value, ...).
+_NEVER_NODES = {str, bool, Optional[str], Union[str, cst.MaybeSentinel]}
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _node_fields(cls: type) -> tuple[str, ...]:
+    """:func:`child_fields` less the fields whose declared type cannot hold a node: a
+    Name, the commonest node, then has nothing to look at but its parentheses."""
+    found = _NODE_FIELDS.get(cls)
+    if found is None:
+        plain = {f.name for f in dc_fields(cls) if f.type in _NEVER_NODES}
+        found = _NODE_FIELDS[cls] = tuple(n for n in child_fields(cls) if n not in plain)
+    return found
+
+
+# Per node class, the fields a walk without whitespace/punctuation looks into: its node
+# fields less those seen holding such nodes (learnt as they are met; see _TRIVIA_FIELDS).
+_PLANS: dict[type, tuple[str, ...]] = {}
+
+
+def _plan(cls: type) -> tuple[str, ...]:
+    trivia = _TRIVIA_FIELDS.get(cls, ())
+    plan = _PLANS[cls] = tuple(n for n in _node_fields(cls) if n not in trivia)
+    return plan
+
+
 _METHODS: dict[type, tuple[list[tuple[bool, str, str]], bool]] = {}
 
 
@@ -159,7 +185,13 @@ class BatchWalker:
                         started = []
                     started.append(i)
         if len(skipping) < self.n_rules:
-            updated = self._walk_children(node, node_cls)
+            if self.wants_trivia:
+                updated = self._walk_children(node, node_cls, child_fields(node_cls))
+            else:
+                plan = _PLANS.get(node_cls)
+                if plan is None:
+                    plan = _plan(node_cls)
+                updated = self._walk_children(node, node_cls, plan) if plan else node
         else:
             updated = node
         if started is not None:
@@ -184,13 +216,13 @@ class BatchWalker:
             result = self.on_statement_leave(node, result)
         return result
 
-    def _walk_children(self, node: cst.CSTNode, node_cls: type) -> cst.CSTNode:
+    def _walk_children(self, node: cst.CSTNode, node_cls: type, names: Sequence[str]) -> cst.CSTNode:
         changes: Optional[dict[str, Any]] = None
         wants_trivia = self.wants_trivia
         trivia_fields = _TRIVIA_FIELDS.get(node_cls)
         if trivia_fields is None:
             trivia_fields = _TRIVIA_FIELDS[node_cls] = set()
-        for name in child_fields(node_cls):
+        for name in names:
             if not wants_trivia and name in trivia_fields:
                 continue
             value = getattr(node, name)
@@ -202,7 +234,9 @@ class BatchWalker:
                 if first not in _IS_NODE and not _is_node_class(first):
                     continue
                 if _TRIVIA_CLS.get(first, False):
-                    trivia_fields.add(name)
+                    if name not in trivia_fields:
+                        trivia_fields.add(name)
+                        _PLANS.pop(node_cls, None)
                     if not wants_trivia:
                         continue
                 new_items: Optional[list[Any]] = None
@@ -224,7 +258,9 @@ class BatchWalker:
                     changes[name] = _fix_commas(node, name, new_items)
             elif vcls in _IS_NODE or _is_node_class(vcls):
                 if _TRIVIA_CLS[vcls]:
-                    trivia_fields.add(name)
+                    if name not in trivia_fields:
+                        trivia_fields.add(name)
+                        _PLANS.pop(node_cls, None)
                     if not wants_trivia:
                         continue
                 new = self._walk(value)
@@ -410,7 +446,7 @@ def children(node: cst.CSTNode, trivia: bool = False) -> Iterator[cst.CSTNode]:
     nodes unless ``trivia``."""
     limit = 2 if trivia else 1
     kinds = _KIND
-    for name in child_fields(type(node)):
+    for name in _node_fields(type(node)):
         value = getattr(node, name)
         vcls = type(value)
         if vcls is tuple or vcls is list:

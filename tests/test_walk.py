@@ -1,0 +1,87 @@
+"""jackmigrate.walk: the walker reaches every node libcst's own traversal reaches."""
+import dataclasses
+import random
+import typing
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from jackmigrate.walk import BatchWalker, _node_fields, child_fields, children
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted(ROOT.glob("jackmigrate/**/*.py")) + sorted(ROOT.glob("fixtures/**/*.py"))
+SAMPLE = random.Random(3).sample([p for p in SOURCES if "expected" not in p.parts], 25)
+
+
+def _all_node_classes():
+    return [c for c in vars(cst).values()
+            if isinstance(c, type) and issubclass(c, cst.CSTNode) and not getattr(c, "__abstractmethods__", None)]
+
+
+def _classes_in(annotation):
+    args = typing.get_args(annotation)
+    if not args:
+        return [annotation] if isinstance(annotation, type) else []
+    return [c for a in args for c in _classes_in(a)]
+
+
+def test_only_fields_that_cannot_hold_a_node_are_left_out():
+    left = 0
+    for cls in _all_node_classes():
+        if not dataclasses.is_dataclass(cls):
+            continue
+        left_out = set(child_fields(cls)) - set(_node_fields(cls))
+        for f in dataclasses.fields(cls):
+            if f.name in left_out:
+                left += 1
+                assert not any(issubclass(c, cst.CSTNode) for c in _classes_in(f.type)), (cls, f)
+    assert left >= 10  # Name.value, SimpleString.value, ...
+
+
+class _Names(cst.CSTTransformer):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def visit_Name(self, node):
+        self.seen.append(id(node))
+
+    def visit_SimpleString(self, node):
+        self.seen.append(id(node))
+
+
+@pytest.mark.parametrize("path", SAMPLE, ids=lambda p: p.name)
+def test_walk_and_children_reach_what_libcst_reaches(path):
+    module = cst.parse_module(path.read_text(encoding="utf-8"))
+    expected = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node):
+            expected.append(id(node))
+
+        def visit_SimpleString(self, node):
+            expected.append(id(node))
+
+    module.visit(Collect())
+    names = _Names()
+    assert BatchWalker([names]).walk(module) is module
+    assert names.seen == expected  # same nodes, same (source) order
+
+    everything = []
+
+    def down(node):
+        everything.append(id(node))
+        for child in children(node, trivia=True):
+            down(child)
+
+    down(module)
+    libcst_order = []
+
+    def down_libcst(node):
+        libcst_order.append(id(node))
+        for child in node.children:
+            down_libcst(child)
+
+    down_libcst(module)
+    assert everything == libcst_order
