@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import typing
 from dataclasses import fields as dc_fields
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
@@ -84,9 +85,35 @@ _PLANS: dict[type, tuple[str, ...]] = {}
 
 
 def _plan(cls: type) -> tuple[str, ...]:
-    trivia = _TRIVIA_FIELDS.get(cls, ())
+    trivia = _TRIVIA_FIELDS.setdefault(cls, set())
+    if not trivia:
+        # Fields declared to hold only whitespace/punctuation (a Name's lpar and rpar are
+        # empty lists nearly always, so they would seldom be learnt from a value).
+        trivia.update(f.name for f in dc_fields(cls) if _only_trivia(f.type))
     plan = _PLANS[cls] = tuple(n for n in _node_fields(cls) if n not in trivia)
     return plan
+
+
+def _only_trivia(annotation: Any) -> bool:
+    """Whether every node a field of this declared type can hold is whitespace or
+    punctuation (``Sequence[LeftParen]``, ``Union[Comma, MaybeSentinel]``, ...)."""
+    classes = [c for c in _annotation_classes(annotation) if issubclass(c, cst.CSTNode)]
+    return bool(classes) and all(
+        _is_trivia_class(s) for c in classes for s in _subclasses(c) if not inspect.isabstract(s))
+
+
+def _annotation_classes(annotation: Any) -> list[type]:
+    args = typing.get_args(annotation)
+    if not args:
+        return [annotation] if isinstance(annotation, type) else []
+    return [c for a in args for c in _annotation_classes(a)]
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = [cls]
+    for sub in cls.__subclasses__():
+        out.extend(_subclasses(sub))
+    return out
 
 
 _METHODS: dict[type, tuple[list[tuple[bool, str, str]], bool]] = {}

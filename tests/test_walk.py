@@ -85,3 +85,27 @@ def test_walk_and_children_reach_what_libcst_reaches(path):
 
     down_libcst(module)
     assert everything == libcst_order
+
+
+@pytest.mark.parametrize("path", SAMPLE[:8], ids=lambda p: p.name)
+def test_fields_declared_as_punctuation_hold_only_punctuation(path):
+    from jackmigrate.walk import _is_trivia_class, _only_trivia
+
+    module = cst.parse_module(path.read_text(encoding="utf-8"))
+    checked = 0
+
+    def down(node):
+        nonlocal checked
+        for f in dataclasses.fields(node):
+            if not _only_trivia(f.type):
+                continue
+            value = getattr(node, f.name)
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(v, cst.CSTNode):
+                    assert _is_trivia_class(type(v)), (type(node).__name__, f.name, type(v).__name__)
+                    checked += 1
+        for child in node.children:
+            down(child)
+
+    down(module)
+    assert checked > 100
