@@ -482,9 +482,21 @@ class _Lines:
             span = self.spans[key]
         return span
 
+    def _top_level_line_holding(self, key: int) -> Optional[int]:
+        """The index of the top-level statement line that is, or directly holds, the node
+        with id ``key`` (a module-level import, say), found without mapping every node."""
+        for i, stmt in enumerate(self.module.body):
+            if id(stmt) == key:
+                return i
+            if isinstance(stmt, cst.SimpleStatementLine) and any(id(s) == key for s in stmt.body):
+                return i
+        return None
+
     def _generate(self, key: int, statement: Optional[int]) -> None:
         layout = self.layout
         if layout is not None:
+            if statement is None:
+                statement = self._top_level_line_holding(key)
             if statement is None:
                 if self.owner is None:
                     self.owner = {}
