@@ -1,15 +1,16 @@
 """jackmigrate.py2's faster fissix run gives exactly what plain fissix gives.
 
-The Python 2 front end parses with its own pgen parser (_Parser: fissix's, deciding each
-transition once) and runs fissix's fixers through its own RefactoringTool (_Tool), which walks
-the tree less and gives some fixers a cheap precheck before their pattern match.  Here every
-source at hand (fixtures, the PTL corpus, Quixote's own modules, fissix's own fixer test
-cases and generated snippets aimed at the prechecked fixers) goes through ``to_python3``
-twice: as shipped, and with fissix's Driver, plain RefactoringTool and plain tree walks
-swapped in; the results (code, warnings, divisions, or the error) must be identical.  The
-other tests compare the pieces one by one: each prechecked fixer against fissix's on every
-node it could be offered, the parser's trees and errors against fissix's Driver, the tree
-walks against pytree's.
+The Python 2 front end parses with its own pgen parser (jackmigrate.fissix_parser: fissix's,
+deciding each transition once) and runs fissix's fixers through its own RefactoringTool
+(jackmigrate.fissix_tool), which walks the tree less and gives some fixers a cheap precheck
+before their pattern match.  Here every source at hand (fixtures, the PTL corpus, Quixote's
+own modules, fissix's own fixer test cases and generated snippets aimed at the prechecked
+fixers) goes through ``to_python3`` twice: as shipped, and with fissix's Driver, plain
+RefactoringTool and plain tree walks swapped in where py2 looks them up (and counted, so that
+a swap that missed cannot pass unnoticed); the results (code, warnings, divisions, or the
+error) must be identical.  The other tests compare the pieces one by one: each prechecked
+fixer against fissix's on every node it could be offered, the parser's trees and errors
+against fissix's Driver, the tree walks against pytree's.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from fissix.pgen2.parse import ParseError
 from fissix.pgen2.tokenize import TokenError
 from fissix.refactor import RefactoringTool, _get_head_types
 
-from jackmigrate import py2
+from jackmigrate import fissix_parser, fissix_tool, py2
 
 ROOT = Path(__file__).resolve().parent.parent
 _PARSE_ERRORS = (ParseError, TokenError, IndentationError, SyntaxError)
@@ -38,28 +39,33 @@ _PARSE_ERRORS = (ParseError, TokenError, IndentationError, SyntaxError)
 
 class _PlainTool(RefactoringTool):
     """fissix's RefactoringTool as 2to3 runs it.  Only the PTL-aware import fixer is swapped
-    in, as _Tool does: it changes what is converted, not how fast."""
+    in, as fissix_tool's tool does: it changes what is converted, not how fast."""
 
     def __init__(self) -> None:
         self.messages: list[str] = []
-        super().__init__(list(py2._default_fixers()), options={"print_function": False})
+        super().__init__(list(fissix_tool._default_fixers()), options={"print_function": False})
 
     def get_fixers(self):  # type: ignore[override]
         pre, post = super().get_fixers()
 
         def swap(fixers):
-            return [py2._FixImportKnowingPtl(f.options, f.log) if type(f) is FixImport else f for f in fixers]
+            ptl_aware = fissix_tool._FixImportKnowingPtl
+            return [ptl_aware(f.options, f.log) if type(f) is FixImport else f for f in fixers]
 
         return swap(pre), swap(post)
 
     def refactor_tree(self, tree, name, source=None):  # type: ignore[override]
-        return super().refactor_tree(tree, name)  # the source (a hint for _Tool) unused
+        return super().refactor_tree(tree, name)  # the source (the fast tool's hint) unused
 
     def log_message(self, msg: str, *args: object) -> None:
         self.messages.append(msg % args if args else msg)
 
     def print_output(self, *args: object, **kwargs: object) -> None:
         pass
+
+
+# How often the plain pieces ran: proof that the swap reached the code py2 runs.
+_PLAIN_CALLS = dict.fromkeys(["tool", "leaves", "render", "parse_string"], 0)
 
 
 @functools.cache
@@ -69,7 +75,8 @@ def _plain_tool_and_messages() -> tuple[_PlainTool, tuple[str, ...]]:
 
 
 def _plain_tool() -> _PlainTool:
-    """Reset per file as py2._tool() resets its tool."""
+    """Reset per file as fissix_tool.tool() resets its tool."""
+    _PLAIN_CALLS["tool"] += 1
     tool, initial = _plain_tool_and_messages()
     tool.messages = list(initial)
     tool.fixer_log.clear()
@@ -84,15 +91,35 @@ def _convert(source: str, path: str, ptl: bool) -> object:
     return (result.code, result.warnings, result.divisions)
 
 
+def _plain_leaves(node: pytree.Base) -> list[pytree.Leaf]:
+    _PLAIN_CALLS["leaves"] += 1
+    return list(node.leaves())
+
+
+def _plain_render(tree: pytree.Base) -> str:
+    _PLAIN_CALLS["render"] += 1
+    return str(tree)
+
+
+def _plain_parse_string(text: str, grammar) -> pytree.Base:
+    _PLAIN_CALLS["parse_string"] += 1
+    return pgen_driver.Driver(grammar, convert=pytree.convert).parse_string(text)
+
+
 def _convert_plain(source: str, path: str, ptl: bool, monkeypatch: pytest.MonkeyPatch) -> object:
+    # py2 calls these as fissix_tool.tool() & co, so they are patched on their modules (the
+    # fast fixers that also call fissix_tool.leaves are not run by the plain tool).
     with monkeypatch.context() as m:
-        m.setattr(py2, "_tool", _plain_tool)
-        m.setattr(py2, "_leaves", lambda node: list(node.leaves()))
-        m.setattr(py2, "_render", str)
-        m.setattr(py2, "_parse_string",
-                  lambda text, grammar: pgen_driver.Driver(grammar, convert=pytree.convert).parse_string(text))
+        m.setattr(fissix_tool, "tool", _plain_tool)
+        m.setattr(fissix_tool, "leaves", _plain_leaves)
+        m.setattr(fissix_tool, "render", _plain_render)
+        m.setattr(fissix_parser, "parse_string", _plain_parse_string)
         py2._PARSED.entry = None
         return _convert(source, path, ptl)
+
+
+def _plain_calls_since(before: dict[str, int]) -> dict[str, int]:
+    return {name: _PLAIN_CALLS[name] - before[name] for name in _PLAIN_CALLS}
 
 
 # ---------------------------------------------------------------- sources
@@ -249,17 +276,24 @@ def test_sources_reach_every_prechecked_fixer() -> None:
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_converted_text_identical_to_plain_fissix(monkeypatch: pytest.MonkeyPatch) -> None:
     differences = []
+    before = dict(_PLAIN_CALLS)
     for path, text, ptl in _sources():
         fast = _convert(text, path, ptl)
         plain = _convert_plain(text, path, ptl, monkeypatch)
         if fast != plain:
             differences.append(path)
+    calls = _plain_calls_since(before)
     assert differences == []
+    # The reference really was plain fissix: every source parsed and converted by it, and
+    # the divisions marked on its walk (only sources with a `/` need one).
+    assert calls["tool"] == calls["parse_string"] == len(_sources()), calls
+    assert calls["render"] > 1000 and calls["leaves"] > 50, calls
 
 
 def test_conversion_after_the_check_identical_to_plain_fissix(monkeypatch: pytest.MonkeyPatch) -> None:
     # The usual order: is_python2 leaves its parse for to_python3.
     checked = 0
+    before = dict(_PLAIN_CALLS)
     for path, text, ptl in _sources():
         if py2.is_python2(text, ptl=ptl) is None:
             continue
@@ -267,6 +301,8 @@ def test_conversion_after_the_check_identical_to_plain_fissix(monkeypatch: pytes
         assert fast == _convert_plain(text, path, ptl, monkeypatch), path
         checked += 1
     assert checked >= 150
+    calls = _plain_calls_since(before)
+    assert calls["tool"] == calls["parse_string"] == calls["render"] == checked, calls
 
 
 def _trees():
@@ -281,8 +317,9 @@ def _trees():
 
 
 def test_prechecked_fixers_match_exactly_what_the_originals_match() -> None:
-    originals = {fast: plain for plain, fast in py2._REPLACEMENTS.items() if fast is not py2._FixImportKnowingPtl}
-    tool = py2._tool()
+    originals = {fast: plain for plain, fast in fissix_tool._REPLACEMENTS.items()
+                 if fast is not fissix_tool._FixImportKnowingPtl}
+    tool = fissix_tool.tool()
     pairs = [(f, originals[type(f)](f.options, f.log))
              for f in tool.pre_order + tool.post_order if type(f) in originals]
     assert {type(f).__name__ for f, _ in pairs} == {
@@ -306,11 +343,11 @@ def test_prechecked_fixers_match_exactly_what_the_originals_match() -> None:
 
 def test_leaves_post_order_and_render_are_fissix_walks() -> None:
     for tree in itertools.islice(_trees(), 60):
-        assert py2._leaves(tree) == list(tree.leaves())
-        assert [id(n) for n in py2._post_order(tree)] == [id(n) for n in tree.post_order()]
-        assert py2._render(tree) == str(tree)
+        assert fissix_tool.leaves(tree) == list(tree.leaves())
+        assert [id(n) for n in fissix_tool.post_order(tree)] == [id(n) for n in tree.post_order()]
+        assert fissix_tool.render(tree) == str(tree)
     leaf = pytree.Leaf(1, "x")
-    assert py2._leaves(leaf) == [leaf] and list(py2._post_order(leaf)) == [leaf]
+    assert fissix_tool.leaves(leaf) == [leaf] and list(fissix_tool.post_order(leaf)) == [leaf]
 
 
 def _signature(tree: pytree.Base) -> list[tuple]:
@@ -338,6 +375,6 @@ def test_parser_builds_fissix_trees_and_errors(grammar) -> None:
     for text in texts:
         text = text if text.endswith("\n") or not text else text + "\n"
         plain = _parsed(pgen_driver.Driver(grammar, convert=pytree.convert).parse_string, text)
-        assert _parsed(lambda t: py2._parse_string(t, grammar), text) == plain, text[:300]
+        assert _parsed(lambda t: fissix_parser.parse_string(t, grammar), text) == plain, text[:300]
         outcomes.add(plain[0] if plain[0] == "tree" else plain[2].split(":")[0])
     assert {"tree", "bad input"} <= outcomes, outcomes
