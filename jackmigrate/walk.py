@@ -211,6 +211,8 @@ class BatchWalker:
                     if started is None:
                         started = []
                     started.append(i)
+            if node_cls is cst.Module:
+                self._drop_idle()
         if len(skipping) < self.n_rules:
             if self.wants_trivia:
                 updated = self._walk_children(node, node_cls, child_fields(node_cls))
@@ -242,6 +244,25 @@ class BatchWalker:
         if is_statement and self.on_statement_leave is not None:
             result = self.on_statement_leave(node, result)
         return result
+
+    def _drop_idle(self) -> None:
+        """After the rules' visit_Module: stop calling the methods a rule says can do
+        nothing in this module (``idle_methods()``, e.g. a Name handler in a file that
+        imports none of the names it renames)."""
+        idle = {}
+        for i, rule in enumerate(self.rules):
+            names = getattr(rule, "idle_methods", None)
+            if names is not None:
+                idle[i] = frozenset(names())
+        if not any(idle.values()):
+            return
+        for table in (self.visits, self.leaves):
+            for kind, entries in list(table.items()):
+                kept = [(i, fn) for i, fn in entries if fn.__name__ not in idle.get(i, ())]
+                if kept:
+                    table[kind] = kept
+                else:
+                    del table[kind]
 
     def _walk_children(self, node: cst.CSTNode, node_cls: type, names: Sequence[str]) -> cst.CSTNode:
         changes: Optional[dict[str, Any]] = None

@@ -109,3 +109,33 @@ def test_fields_declared_as_punctuation_hold_only_punctuation(path):
 
     down(module)
     assert checked > 10
+
+
+def test_methods_a_rule_declares_idle_after_visit_module_are_not_called():
+    module = cst.parse_module("import os\nx = os.sep\ny = len(x)\n")
+
+    class Rule(cst.CSTTransformer):
+        def __init__(self, idle):
+            super().__init__()
+            self.idle = idle
+            self.names = []
+            self.calls = []
+
+        def visit_Module(self, node):
+            self.names.append("<module>")
+
+        def idle_methods(self):
+            return self.idle
+
+        def visit_Name(self, node):
+            self.names.append(node.value)
+
+        def leave_Call(self, original_node, updated_node):
+            self.calls.append(1)
+            return updated_node
+
+    busy, quiet, other = Rule(()), Rule(("visit_Name",)), Rule(("leave_Call",))
+    BatchWalker([busy, quiet, other]).walk(module)
+    assert busy.names == ["<module>", "os", "x", "os", "sep", "y", "len", "x"] and busy.calls == [1]
+    assert quiet.names == ["<module>"] and quiet.calls == [1]  # only its own idle method dropped
+    assert other.names == busy.names and other.calls == []

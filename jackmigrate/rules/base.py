@@ -364,6 +364,13 @@ class Rule(cst.CSTTransformer):
         """Whole-module rewrite, run after the traversal of this rule's layer."""
         return module
 
+    def idle_methods(self) -> Iterable[str]:
+        """Names of this rule's ``visit_*``/``leave_*`` methods that cannot change or
+        report anything in the module being walked, as known once ``visit_Module`` ran
+        (e.g. a Name handler when no import binds a name it renames): the walker stops
+        calling them for the rest of the walk."""
+        return ()
+
     @classmethod
     def has_text_hook(cls) -> bool:
         return cls.convert_source is not Rule.convert_source

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -382,6 +382,14 @@ class PublisherToApp(PyRule):
             self.has_init.setdefault(cls.name.value, any(
                 isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in cls.body.body
             ) if isinstance(cls.body, cst.IndentedBlock) else False)
+
+    def idle_methods(self) -> Iterable[str]:
+        idle = []
+        if not self.renames:  # no name bound to Publisher: nothing to rename, no use to tell apart
+            idle += ["leave_Name", "visit_Param", "visit_Arg", "visit_Attribute"]
+        if not self.ctx.may_qualify_to((PUBLISHER,)):
+            idle.append("leave_Attribute")
+        return idle
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Iterable, Union
 
 import libcst as cst
 
@@ -64,6 +64,12 @@ class PublisherCleanup(PyRule):
         self.removed_from: set[str] = set()
         self.kept_names: set[str] = set()
         self.not_uses: set[int] = set()
+
+    def idle_methods(self) -> Iterable[str]:
+        if self.ctx.may_qualify_to((*CLEANUPS, SINGLETON)):
+            return ()
+        # Every change and every kept use needs a name bound to a cleanup or the singleton.
+        return ("visit_Attribute", "visit_Call", "leave_SimpleStatementLine", "leave_Name", "leave_Attribute")
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False

@@ -4,7 +4,7 @@ served by jack_runtime.serve (CGI by wsgiref)."""
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 
@@ -238,6 +238,20 @@ class ServerEntryPoints(PyRule):
         }
         # A full visit only for files importing a server, QWIP or get_wsgi_app.
         self.name_uses = count_names(node, watch) if watch else {}
+
+    def idle_methods(self) -> Iterable[str]:
+        idle = []
+        if not self.factory_modules:
+            idle += ["leave_ImportFrom", "leave_Attribute"]
+            if not self.rename_local_factory:  # (factory_imports comes only from factory modules)
+                idle += ["leave_Name", "visit_FunctionDef", "visit_Param", "visit_Arg", "visit_Attribute"]
+        if not self.rename_local_factory:
+            idle.append("leave_FunctionDef")
+        if not self.calls_bound:
+            idle.append("leave_Call")
+        if not self.wsgi_app_bound:
+            idle += ["visit_IndentedBlock", "leave_IndentedBlock", "leave_SimpleStatementLine"]
+        return idle
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
