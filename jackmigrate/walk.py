@@ -187,6 +187,8 @@ class BatchWalker:
         self.changed_by: set[int] = set()
 
     def walk(self, module: cst.Module) -> cst.Module:
+        if "Module" not in self.visits:
+            self._drop_idle()  # (otherwise once the visit_Module methods ran)
         result = self._walk(module)
         assert isinstance(result, cst.Module)
         return result

@@ -139,3 +139,20 @@ def test_methods_a_rule_declares_idle_after_visit_module_are_not_called():
     assert busy.names == ["<module>", "os", "x", "os", "sep", "y", "len", "x"] and busy.calls == [1]
     assert quiet.names == ["<module>"] and quiet.calls == [1]  # only its own idle method dropped
     assert other.names == busy.names and other.calls == []
+
+
+def test_idle_methods_are_asked_even_without_visit_module():
+    module = cst.parse_module("x = f(y)\n")
+
+    class Rule(cst.CSTTransformer):
+        names = []
+
+        def idle_methods(self):
+            return ("visit_Name",)
+
+        def visit_Name(self, node):
+            self.names.append(node.value)
+
+    rule = Rule()
+    BatchWalker([rule]).walk(module)
+    assert rule.names == []
