@@ -226,7 +226,8 @@ def _migrate_text(
     is_ptl = path.endswith(".ptl")
     findings: list[Finding] = []
     new_path: Optional[str] = None
-    applicable = [r for r in rules if force or r.applies_to(path, original, r.markers_in(index))]
+    suffix = os.path.splitext(path)[1]
+    applicable = [r for r in rules if force or r.applies(suffix, original, r.markers_in(index))]
     if force:
         applicable = [r for r in applicable if r.suffixes is None or PurePath(path).suffix in r.suffixes]
 
@@ -499,7 +500,8 @@ def _migrate_text(
 
 
 def _active(layered: list[list[type[Rule]]], path: str, text: str, index: object) -> list[list[type[Rule]]]:
-    kept = [[r for r in layer if r.applies_to(path, text, r.markers_in(index))] for layer in layered]
+    suffix = os.path.splitext(path)[1]
+    kept = [[r for r in layer if r.applies(suffix, text, r.markers_in(index))] for layer in layered]
     return [layer for layer in kept if layer]
 
 

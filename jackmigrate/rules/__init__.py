@@ -8,6 +8,7 @@ ordering lives on the rules, never in a hand-sorted list.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from typing import Iterable, Optional
@@ -99,7 +100,12 @@ def layers(rules: Iterable[type[Rule]]) -> list[list[type[Rule]]]:
     """Group rules into traversal layers: a rule sits one layer after the deepest rule it
     must run after (constraints on unselected rules are ignored).  Within a layer rules
     keep id order.  ``after = ("*",)`` puts a rule in a last layer of its own kind."""
-    rules = list(rules)
+    # Asked for every file and pass, mostly with the same few sets of rules.
+    return [list(layer) for layer in _layers(tuple(rules))]
+
+
+@functools.lru_cache(maxsize=256)
+def _layers(rules: tuple[type[Rule], ...]) -> tuple[tuple[type[Rule], ...], ...]:
     last = [r for r in rules if "*" in r.after]
     chosen = {r.id: r for r in rules if "*" not in r.after}
     depth: dict[str, int] = {}
@@ -123,4 +129,4 @@ def layers(rules: Iterable[type[Rule]]) -> list[list[type[Rule]]]:
     if last:
         # after = ("*",): checks that must see the result of every other rule
         result.append(sorted(last, key=lambda r: r.id))
-    return result
+    return tuple(tuple(layer) for layer in result)

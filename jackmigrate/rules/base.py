@@ -383,7 +383,12 @@ class Rule(cst.CSTTransformer):
     def applies_to(cls, path: str, text: str, index_markers: Sequence[str] = ()) -> bool:
         """The prefilter: is this rule worth running on this file?  ``index_markers`` are
         the project class names that matter to this rule (:meth:`markers_in`)."""
-        suffix = os.path.splitext(path)[1]  # called per rule, file and pass: no PurePath
+        return cls.applies(os.path.splitext(path)[1], text, index_markers)
+
+    @classmethod
+    def applies(cls, suffix: str, text: str, index_markers: Sequence[str] = ()) -> bool:
+        """:meth:`applies_to` for a file with this suffix (the engine asks every rule about
+        each file and pass: the suffix is computed once)."""
         if cls.suffixes is not None and suffix not in cls.suffixes:
             return False
         if suffix == ".ptl" and cls.suffixes:
