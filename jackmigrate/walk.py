@@ -97,12 +97,23 @@ def _plan(cls: type) -> tuple[str, ...]:
 def _only_trivia(annotation: Any) -> bool:
     """Whether every node a field of this declared type can hold is whitespace or
     punctuation (``Sequence[LeftParen]``, ``Union[Comma, MaybeSentinel]``, ...)."""
-    classes = [c for c in _annotation_classes(annotation) if issubclass(c, cst.CSTNode)]
+    found = _annotation_classes(annotation)
+    if object in found:
+        return False
+    classes = [c for c in found if issubclass(c, cst.CSTNode)]
     return bool(classes) and all(
         _is_trivia_class(s) for c in classes for s in _subclasses(c) if not inspect.isabstract(s))
 
 
 def _annotation_classes(annotation: Any) -> list[type]:
+    """The classes a declared field type names (``Optional[Sequence[X]]`` -> X), forward
+    references (``"MatchCase"``) resolved in libcst; one that does not resolve gives
+    ``object`` (unknown)."""
+    if isinstance(annotation, typing.ForwardRef):
+        found = getattr(cst, annotation.__forward_arg__, None)
+        return [found] if isinstance(found, type) else [object]
+    if typing.get_origin(annotation) is typing.Literal:
+        return []  # values, not types
     args = typing.get_args(annotation)
     if not args:
         return [annotation] if isinstance(annotation, type) else []

@@ -156,3 +156,13 @@ def test_idle_methods_are_asked_even_without_visit_module():
     rule = Rule()
     BatchWalker([rule]).walk(module)
     assert rule.names == []
+
+
+def test_forward_references_in_declared_types_are_resolved_or_unknown():
+    from jackmigrate.walk import _annotation_classes, _only_trivia
+
+    assert _annotation_classes(typing.Optional[typing.ForwardRef("MatchCase")]) == [cst.MatchCase, type(None)]
+    unknown = typing.Union[typing.ForwardRef("NoSuchNode"), cst.Comma]
+    assert object in _annotation_classes(unknown) and not _only_trivia(unknown)
+    assert _only_trivia(typing.Union[cst.Comma, cst.MaybeSentinel])
+    assert _annotation_classes(typing.Literal["*", ""]) == []
