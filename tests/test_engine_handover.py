@@ -63,10 +63,9 @@ def test_handed_layout_is_the_parsed_one(path, monkeypatch):
 
     try:
         result = convert_ptl(path.read_text(encoding="utf-8"), str(path), validate=False)
-    except PtlError:
-        assert _outcome(path)[3] is not None  # the engine reports it, with or without layouts
-        return
-    if result.layout is not None:
+    except PtlError:  # e.g. a Python 2 template: the engine converts it to Python 3 first
+        result = None
+    if result is not None and result.layout is not None:
         assert result.layout == layout_of(result.tree, result.code)
     # the engine gives the same result when it has to find the layout itself
     handed = _outcome(path)
