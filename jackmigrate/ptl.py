@@ -431,6 +431,9 @@ class _Lines:
         self.layout = layout_of(module, text, tree)
         self.spans: dict[int, tuple[int, int]] = {}
         self.defs: dict[int, int] = {}  # id(FunctionDef, its name or a decorator) -> line
+        # id(FunctionDef) -> the text of its lines, decorators included: every name in the
+        # function is written there (see _Converter.visit_FunctionDef)
+        self.def_texts: dict[int, str] = {}
         self.owner: Optional[dict[int, int]] = None  # id(node) -> index of its statement
         if self.layout is not None and tree is not None:
             self._match_defs(tree, LINE_BREAK.split(text))
@@ -453,6 +456,9 @@ class _Lines:
             for expr, dec in zip(node.decorator_list, fn.decorators):
                 if physical[expr.lineno - 1][:expr.col_offset].strip() == "@":
                     lines[id(dec)] = expr.lineno
+            if node.end_lineno is not None:
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                self.def_texts[id(fn)] = "\n".join(physical[start - 1:node.end_lineno])
         self.defs = lines
 
     def first(self, node: cst.CSTNode, statement: Optional[int] = None) -> int:
@@ -575,6 +581,24 @@ class _NameCollector(cst.CSTVisitor):
 
     def visit_Name(self, n: cst.Name) -> None:
         self.found.add(n.value)
+
+
+class _NameUses:
+    """Whether a name is the value of some Name node in a function: a name not written as
+    a word in the function's source text (when known) is not, without looking at the tree
+    (a template is most of its module); otherwise the tree decides, scanned once."""
+
+    def __init__(self, node: cst.CSTNode, text: Optional[str]) -> None:
+        self.node = node
+        self.text = text
+        self.names: Optional[set[str]] = None
+
+    def has(self, name: str) -> bool:
+        if self.text is not None and not re.search(r"\b%s\b" % re.escape(name), self.text):
+            return False
+        if self.names is None:
+            self.names = _names_in(self.node)
+        return name in self.names
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
@@ -789,15 +813,15 @@ class _Converter(cst.CSTTransformer):
                 comments.append(self.first_template_note)
                 self.first_template_note = ""
             template = _Template(node.name.value, kind, def_line)
-            used = _names_in(node)
+            uses = _NameUses(node, self.lines.def_texts.get(id(node)))
             for candidate in _ACCUMULATOR_NAMES:
-                if candidate not in used:
+                if not uses.has(candidate):
                     template.accumulator = candidate
                     break
             else:
                 raise PtlError(line, "no free name for the output accumulator")
             for helper in ("TemplateIO", "htmltext"):
-                if helper in used and _binds_locally(helper, node):
+                if uses.has(helper) and _binds_locally(helper, node):
                     raise PtlError(line, f"template {node.name.value} uses the name {helper!r} for something else")
             self.templates.append(template)
         self.pending_comments.append(comments)

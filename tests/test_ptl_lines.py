@@ -76,3 +76,28 @@ def test_lines_match_a_whole_module_generation(path):
 def test_lines_edge_cases(text, from_cpython):
     lines, _ = _check(text)
     assert len(lines.defs) == from_cpython
+
+
+NAME_CASES = [
+    "def t():\n    out = 1\n    return out\n",  # the first accumulator name taken
+    "def t(x):\n    x.out(1)\n    f(out=2)\n",  # as an attribute and a keyword: still a Name
+    "def t():\n    return 'out of stock'  # out\n",  # only in a string and a comment
+    "@dec(out)\ndef t():\n    pass\n",  # in a decorator
+    "def t(output, out_):\n    def inner(_out): return template_out\n",
+    "def t():\n    x = \\\n        htmltext('a')\n    TemplateIO = 1\n",
+]
+
+
+@pytest.mark.parametrize("text", NAME_CASES + [p.read_text(encoding="utf-8") for p in SOURCES[:12]])
+def test_name_uses_from_the_text_agree_with_the_tree(text):
+    prepass = ptl._prepass(text)
+    tree = ast.parse(prepass.text)
+    module = cst.parse_module(prepass.text)
+    lines = ptl._Lines(module, prepass.text, tree)
+    names = (*ptl._ACCUMULATOR_NAMES, "TemplateIO", "htmltext")
+    for fn in (s for s in ptl.iter_statements(module.body) if isinstance(s, cst.FunctionDef)):
+        uses = ptl._NameUses(fn, lines.def_texts.get(id(fn)))
+        exact = ptl._names_in(fn)
+        assert [uses.has(n) for n in names] == [n in exact for n in names]
+    if text in NAME_CASES:
+        assert lines.def_texts  # the text was there to use
