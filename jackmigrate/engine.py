@@ -295,6 +295,7 @@ def _migrate_text(
     pass_findings: list[tuple[cst.Module, list[tuple[str, cst.CSTNode | tuple[int, int], Bucket, str, Optional[str]]]]] = []
     used_suppressions: set[tuple[int, str]] = set()
     statement_of: dict[int, cst.CSTNode] = {}  # id(reported node) -> top-level statement
+    bound: Optional[tuple[cst.Module, dict[str, str]]] = None  # a tree and its import bindings
     last_changed: set[str] = set()
     current_code = text
     tree_texts: dict[int, str] = {}  # id(pass input tree) -> its code, known for free
@@ -346,7 +347,9 @@ def _migrate_text(
                 layer = layer_queue.pop(0)
             else:
                 layer, final_layer_due = pass_final[0], False
-            bindings = collect_bindings(module, module_name)
+            if bound is None or bound[0] is not module:  # (a layer that changed nothing keeps them)
+                bound = (module, collect_bindings(module, module_name))
+            bindings = bound[1]
             ctx = FileContext(path, target_python=opts.target_python, index=index,  # type: ignore[arg-type]
                               module_name=module_name, is_ptl=is_ptl, source=text)
             ctx.bindings = bindings

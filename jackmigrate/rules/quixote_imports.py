@@ -169,6 +169,9 @@ class QuixoteImports(Rule):
         self.need_modules: list[str] = []
         self.imports: list[Union[cst.Import, cst.ImportFrom]] = []
         self.suppressed: set[int] = set()
+        # small statement id -> (it, its rewrite): computed by transform_module's check,
+        # taken by the visit that follows it
+        self._rewrites: Optional[dict[int, tuple[cst.BaseSmallStatement, Optional[list[cst.BaseSmallStatement]]]]] = None
         # Filled in leave_Module, applied by transform_module.
         self.convert_binding: dict[str, bool] = {}
         self.plain_remaining = False
@@ -359,8 +362,10 @@ class QuixoteImports(Rule):
 
     # ---- rewriting the import statements ----
     def transform_module(self, module: cst.Module) -> cst.Module:
+        # Whether any import changes (a statement-level visit still rebuilds statements).
+        self._rewrites = {}
         if not any(self.rewrite_small(imp, True) is not None for imp in self.imports):
-            return module  # a statement-level visit still rebuilds every statement
+            return module
         return BatchWalker([_ImportRewriter(self)]).walk(module)
 
     def rewrite_small(
@@ -369,11 +374,22 @@ class QuixoteImports(Rule):
         """Replacement statements for one import, or None to keep it as is."""
         if id(small) in self.suppressed:
             return None
+        memo = self._rewrites
+        if memo is not None and not (first_plain_in_body or isinstance(small, cst.ImportFrom)):
+            memo = None  # (an Import's answer depends on whether it is the block's first plain one)
+        if memo is not None:
+            known = memo.pop(id(small), None)  # used once: never the same new nodes twice
+            if known is not None and known[0] is small:
+                return known[1]
         if isinstance(small, cst.ImportFrom):
-            return self._rewrite_from(small)
-        if isinstance(small, cst.Import):
-            return self._rewrite_import(small, first_plain_in_body)
-        return None
+            out = self._rewrite_from(small)
+        elif isinstance(small, cst.Import):
+            out = self._rewrite_import(small, first_plain_in_body)
+        else:
+            return None
+        if memo is not None:
+            memo[id(small)] = (small, out)
+        return out
 
     def _rewrite_from(self, imp: cst.ImportFrom) -> Optional[list[cst.BaseSmallStatement]]:
         if imp.relative or imp.module is None:
