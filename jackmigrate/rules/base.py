@@ -89,7 +89,12 @@ parsing the file): return early when the file has nothing for the rule, and for
 read-only collection use ``jackmigrate.walk.scan(node, visitor)`` with a plain
 ``cst.CSTVisitor`` -- the same callbacks, about four times faster than ``node.visit``.  Keep
 ``markers`` specific (``"import md5"``, ``"md5."`` rather than ``"sha"``): a marker that
-matches most files makes the engine parse them all.
+matches most files makes the engine parse them all.  A handler of a common node (every
+Name, Attribute or Call) that can only act where some import binds a name should say so:
+``idle_methods()``, asked once ``visit_Module`` ran, names the handlers the walker may
+stop calling in this module (``self.ctx.may_qualify_to(names)`` tells whether any import
+can name one of ``names``).  Facts about the whole project that are the same for every
+file belong in ``self.ctx.index.memo(key, compute)``, computed once per run.
 
 Inline suppression ``# jackmigrate: ignore[JM001]`` (or ``ignore`` for every rule) on a
 line discards the changes and findings of that rule on nodes starting on that line; a
