@@ -328,21 +328,18 @@ def _index_source(index: ProjectIndex, path: str, text: str, module: str) -> Opt
     """Index one file; CPython's tree of it when ``text`` parsed as it is."""
     index.modules[module] = path
     index.paths[path] = module
+    parsed: Optional[ast.Module] = None  # (of the text as it is)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=path)
+            tree = parsed = ast.parse(text, filename=path)
     except (SyntaxError, ValueError):
-        tree = None
-        if path.endswith(".ptl"):
-            tree = _parse_ptl(text, path)
-        if tree is None:
-            index.unparsed.append(path)
-        else:
-            _FileIndexer(index, module, path, PurePath(path).stem == "__init__").visit(tree)
+        tree = _parse_ptl(text, path) if path.endswith(".ptl") else None
+    if tree is None:
+        index.unparsed.append(path)
         return None
     _FileIndexer(index, module, path, PurePath(path).stem == "__init__").visit(tree)
-    return tree
+    return parsed
 
 
 def _parse_ptl(text: str, path: str) -> Optional[ast.Module]:

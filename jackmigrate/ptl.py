@@ -35,7 +35,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterator, Optional, Sequence, Union
+from typing import Callable, Collection, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -695,6 +695,7 @@ class _Converter(cst.CSTTransformer):
         self.used_templateio = False
         # The template decorators removed, as written in the source (original nodes).
         self.removed_decorators: list[cst.Decorator] = []
+        self.unused_decorators: set[str] = set()  # their imports' local names proven unused
 
     # -- helpers
     def review(self, line: int, message: str) -> None:
@@ -715,11 +716,9 @@ class _Converter(cst.CSTTransformer):
             updated_node = updated_node.with_changes(body=body)
         if self.templates:
             # Here the source text and the removed decorators are known: the decorator
-            # imports they prove unused go now, as _fix_imports would have dropped them,
-            # sparing its scan of the whole module (which still decides the others).
-            unused = self.unused_decorator_aliases(original_node)
-            if unused:
-                updated_node = _fix_imports(updated_node, [], drop_decorators=True, unused=unused)
+            # imports they prove unused spare _fix_imports its scan of the whole module
+            # (which still decides the others).
+            self.unused_decorators = self.unused_decorator_aliases(original_node)
         return updated_node
 
     def unused_decorator_aliases(self, original: cst.Module) -> set[str]:
@@ -1027,12 +1026,11 @@ def _ends_with_return(stmt: cst.BaseStatement) -> bool:
 
 
 def _fix_imports(
-    module: cst.Module, need: list[str], drop_decorators: bool, unused: Optional[set[str]] = None
+    module: cst.Module, need: list[str], drop_decorators: bool, unused: Collection[str] = ()
 ) -> cst.Module:
     """Drop the now unused ``quixote.ptl`` decorator imports and import the html helpers
-    the converted code uses.  ``unused``, when given, holds the local names of the
-    decorator imports to drop (the caller knows nothing uses them) and the others stay;
-    otherwise a scan of the statements other than import lines tells which are used."""
+    the converted code uses.  ``unused`` holds local names of decorator imports known to
+    be unused; for the others a scan of the statements other than import lines decides."""
     still_used: Optional[set[str]] = None  # computed only when a decorator import is found
     have: set[str] = set()
     body: list[cst.BaseStatement] = []
@@ -1055,15 +1053,13 @@ def _fix_imports(
                     for a in small.names:
                         local = _decorator_alias(a)
                         if local is not None:
-                            if unused is not None:
-                                if local in unused:
-                                    continue
-                            else:
-                                if still_used is None:
-                                    others = [s for s in module.body if not _is_import_line(s)]
-                                    still_used = _names_in(module.with_changes(body=others))
-                                if local not in still_used:
-                                    continue
+                            if local in unused:
+                                continue
+                            if still_used is None:
+                                others = [s for s in module.body if not _is_import_line(s)]
+                                still_used = _names_in(module.with_changes(body=others))
+                            if local not in still_used:
+                                continue
                         kept.append(a)
                     if not kept:
                         continue
@@ -1397,7 +1393,7 @@ def convert_ptl(
         clash = _foreign_binding(module, lines, name)
         if clash:
             raise PtlError(clash, f"the module binds {name!r} to something else than the html helper the converted templates need")
-    new = _fix_imports(new, need, drop_decorators=bool(converter.templates))
+    new = _fix_imports(new, need, drop_decorators=bool(converter.templates), unused=converter.unused_decorators)
     code, layout = code_and_layout(module, lines.layout, new)
     if validate:
         try:

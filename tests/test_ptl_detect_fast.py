@@ -640,7 +640,7 @@ def _outcome(text: str, **kw) -> tuple:
 def _reference_outcome(text: str, monkeypatch: pytest.MonkeyPatch, **kw) -> tuple:
     with monkeypatch.context() as m:
         m.setattr(ptl, "_detect_generation", ref_detect_generation)
-        m.setattr(ptl, "_fix_imports", ref_fix_imports)
+        m.setattr(ptl, "_fix_imports", lambda module, need, drop_decorators, unused=(): ref_fix_imports(module, need, drop_decorators))
         m.setattr(ptl._Converter, "unused_decorator_aliases", lambda self, original: set())
         return _outcome(text, **kw)
 
