@@ -219,7 +219,8 @@ def _migrate_text(
     force: bool = False,
     firsts: Optional[Sequence[int]] = None,
 ) -> FileResult:
-    """``firsts``: the first lines of the top-level statements of ``src`` when known."""
+    """``firsts``: the first lines of the top-level statements of ``src`` when known
+    (from CPython's parse of it, which also tells that it is Python 3)."""
     original = src.text
     text = original
     module_name = _module_name(path, opts, index)
@@ -244,6 +245,7 @@ def _migrate_text(
             ctx = FileContext(path, target_python=opts.target_python, index=index,  # type: ignore[arg-type]
                               module_name=module_name, is_ptl=is_ptl, source=text)
             ctx.from_python2 = from_python2
+            ctx.parses_as_python3 = firsts is not None and text is original
             rule = rule_cls(ctx)
             converted = rule.convert_source(text)
             if ctx.tree is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
+from itertools import accumulate
 from typing import Iterable, Mapping, Optional
 
 import libcst as cst
@@ -16,44 +18,67 @@ __all__ = ["code_with_positions", "positions_in", "LineMap", "Span"]
 
 Span = tuple[int, int, int, int]  # start line, start col, end line, end col (1-based lines)
 
+_LF = re.compile("\n")
+
+
+class _AllEnded(Exception):
+    pass
+
 
 class _RecordingState(FastCodegenState):
-    def __init__(self, module: cst.Module, targets: set[int]) -> None:
+    """Records where the target nodes' tokens start and end; with ``stop``, raises
+    :class:`_AllEnded` once every target has ended (what follows cannot move them).  A
+    node object found twice (libcst trees may share immutable nodes) is placed where it
+    first occurs."""
+
+    def __init__(self, module: cst.Module, targets: set[int], stop: bool = False) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.targets = targets
         self.starts: dict[int, int] = {}
         self.ends: dict[int, int] = {}
+        self.stop = stop
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.targets:
-            self.starts[id(node)] = len(self.tokens)
+        key = id(node)
+        if key in self.targets and key not in self.starts:
+            self.starts[key] = len(self.tokens)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.targets:
-            self.ends[id(node)] = len(self.tokens)
+        key = id(node)
+        if key in self.targets and key not in self.ends:
+            self.ends[key] = len(self.tokens)
+            if self.stop and len(self.ends) == len(self.targets):
+                raise _AllEnded
 
 
 def code_with_positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> tuple[str, dict[int, Span]]:
     """The module's code and, for each node (by id) found in it, its span.  A statement's
     span starts at its first token, not at the blank or comment lines before it."""
-    targets = {id(n) for n in nodes}
-    state = _RecordingState(module, targets)
-    module._codegen(state)
+    return _code_and_spans(module, {id(n) for n in nodes}, stop=False)
+
+
+def _code_and_spans(module: cst.Module, targets: set[int], stop: bool) -> tuple[str, dict[int, Span]]:
+    """:func:`code_with_positions`; with ``stop``, the code only as far as the last
+    target's end (all its spans need)."""
+    state = _RecordingState(module, targets, stop)
+    stopped = False
+    try:
+        module._codegen(state)
+    except _AllEnded:
+        stopped = True
     tokens = state.tokens
     # Offsets of token boundaries; cheap compared to the codegen itself.
-    offsets = [0] * (len(tokens) + 1)
-    total = 0
-    for i, tok in enumerate(tokens):
-        total += len(tok)
-        offsets[i + 1] = total
+    offsets = [0]
+    offsets.extend(accumulate(map(len, tokens)))
     text = "".join(tokens)
     line_starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            line_starts.append(i + 1)
+    line_starts.extend(m.end() for m in _LF.finditer(text))
     spans: dict[int, Span] = {}
     for key, start_tok in state.starts.items():
         start = _skip_leading(text, offsets[min(start_tok, len(tokens))])
+        if stopped and start == len(text):
+            # (a target of whitespace alone starts at the next token: not generated yet)
+            return _code_and_spans(module, targets, stop=False)
         end = offsets[min(state.ends.get(key, start_tok), len(tokens))]
         end = max(end, start)
         # Trailing newline of a statement belongs to the line it ends.
@@ -168,7 +193,7 @@ def positions_in(module: cst.Module, text: str, nodes: Iterable[cst.CSTNode],
     def generate(index: int, inner: list[cst.CSTNode]) -> None:
         stmt = module.body[index]
         sub = module.with_changes(body=[stmt], header=(), footer=(), has_trailing_newline=True)
-        _, sub_spans = code_with_positions(sub, inner)
+        _, sub_spans = _code_and_spans(sub, {id(n) for n in inner}, stop=True)
         # the statement's code starts with its leading lines
         offset = layout.first_lines[index] - 1 - len(stmt.leading_lines)  # type: ignore[union-attr]
         for key, (sl, sc, el, ec) in sub_spans.items():

@@ -144,3 +144,31 @@ def test_positions_found_from_the_walk_statement_equal_a_search(monkeypatch):
     monkeypatch.setattr(engine, "positions_in", searching)
     assert findings() == hinted
     assert sum(calls) >= 50  # the walk's statements were there to use
+
+
+def test_text_the_index_parsed_is_not_asked_again_whether_it_is_python_2(tmp_path, monkeypatch):
+    from jackmigrate.engine import run_files
+    from jackmigrate.project import build_index
+    from jackmigrate.rules import python2
+
+    # Python 3 whose text looks like Python 2 (`except E, e:` in a docstring): without the
+    # index, is_python2 must parse it to find out.
+    app = tmp_path / "app.py"
+    app.write_text('"""Was: except ValueError, e: ..."""\nfrom quixote import get_request\n\n\n'
+                   'def page():\n    return get_request().get_path()\n')
+    files = [("app.py", str(app))]
+    opts = Options(rule_ids=tuple(all_rules()), root=str(tmp_path))
+    asked = []
+    real = python2.is_python2
+    monkeypatch.setattr(python2, "is_python2", lambda *a, **k: asked.append(a) or real(*a, **k))
+
+    def outcome(index):
+        return [(r.new_text, [(f.rule, f.line, f.message) for f in r.findings]) for r in run_files(files, opts, index)]
+
+    index = build_index(files, str(tmp_path))
+    with_index = outcome(index)
+    assert asked == []
+    index.statement_lines.clear()
+    assert outcome(index) == with_index
+    assert len(asked) == 1
+    assert "jack_runtime" in with_index[0][0]

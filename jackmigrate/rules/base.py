@@ -243,6 +243,9 @@ class FileContext:
         self.from_python2 = False
         # Text of the file as this pass sees it (after any text-level conversion).
         self.source = source
+        # ``source`` is known to parse as Python 3 (the project index parsed these very
+        # bytes with CPython's parser): a text rule need not parse it again to find out.
+        self.parses_as_python3 = False
         # Set by a text-level rule (convert_source) that built its result as a tree whose
         # code is exactly the text it returns: the engine then does not parse it again.
         self.tree: Optional[cst.Module] = None

@@ -42,7 +42,9 @@ class Python2ToPython3(Rule):
     def convert_source(self, source: str) -> str:
         ptl = self.ctx.suffix == ".ptl"
         forced = self.ctx.from_python2
-        line = is_python2(source, ptl=ptl)
+        # Text that CPython's parser accepts is not Python 2 (the PTL protection of
+        # `def f [html] (` is then confined to strings and comments).
+        line = None if self.ctx.parses_as_python3 else is_python2(source, ptl=ptl)
         if line is None and not forced:
             return source
         try:
