@@ -150,7 +150,7 @@ def migrate_bytes(
     index_markers: Sequence[str] = getattr(index, "markers", ()) or ()
     if not prefilter(path, data, rules, index_markers):
         return FileResult(path, skipped=True)
-    if SKIP_FILE_RE.search(data.decode("latin-1")):
+    if b"skip-file" in data and SKIP_FILE_RE.search(data.decode("latin-1")):
         return FileResult(path, skipped=True)
     try:
         src = decode_source(data)

@@ -130,20 +130,33 @@ class ClassTable:
         return self.derives(rule, [a.value for a in cls.bases if a.keyword is None], roots, {cls.name.value})
 
 
+# Per node class: is it a suite, a compound statement?  (isinstance against libcst's
+# abstract classes goes through ABCMeta: slow, and this runs for every statement.)
+_KINDS: dict[type, tuple[bool, bool]] = {}
+
+
+def _kinds(cls: type) -> tuple[bool, bool]:
+    found = _KINDS.get(cls)
+    if found is None:
+        found = _KINDS[cls] = (issubclass(cls, cst.BaseSuite), issubclass(cls, cst.BaseCompoundStatement))
+    return found
+
+
 def iter_classes(node: cst.CSTNode) -> Iterator[cst.ClassDef]:
     """Every ClassDef under ``node`` (statements only, cheap)."""
     body = getattr(node, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        stmts = body.body
+    if _kinds(type(body))[0]:
+        stmts = body.body  # type: ignore[union-attr]
     elif isinstance(body, (list, tuple)):
         stmts = body
     else:
         return
     for stmt in stmts:
-        if isinstance(stmt, cst.ClassDef):
+        kind = type(stmt)
+        if kind is cst.ClassDef:
             yield stmt
             yield from iter_classes(stmt)
-        elif isinstance(stmt, cst.BaseCompoundStatement):
+        elif _kinds(kind)[1]:
             yield from iter_classes(stmt)
             for attr in ("orelse", "finalbody"):
                 sub = getattr(stmt, attr, None)
