@@ -3,9 +3,12 @@
 libcst's own ``CSTNode.visit`` reconstructs every node of the tree even when nothing
 changes, and a batch of transformers would need one such walk each.  This walker calls
 the ``visit_*``/``leave_*`` methods of all rules of a layer in a single depth-first walk
-in source order, rebuilds a node only when a child changed, and does not descend into
-whitespace and punctuation unless a rule asked for those node types.  An unchanged tree
-comes back as the very same object, which makes "did this pass change anything" free.
+in source order, rebuilds a node only when a child changed, and enters only the fields
+where a node some rule has a method for can occur (read from libcst's declared field
+types): a rule for import lines is not walked through every expression, and no walk goes
+through whitespace and punctuation unless a rule asked for those node types.  An
+unchanged tree comes back as the very same object, which makes "did this pass change
+anything" free.
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ import libcst as cst
 
 __all__ = ["BatchWalker", "NodeSet", "child_fields", "children", "scan", "iter_statements", "STATEMENT_TYPES"]
 
-# Node types that only carry whitespace/punctuation: skipped unless a rule visits them.
-# Not ImportStar nor ParamStar: they share a field with real nodes (ImportFrom.names,
-# Parameters.star_arg), and BatchWalker remembers a field once seen holding trivia, so
-# one ``from m import *`` or ``def f(*, a)`` hid every later file's aliases or ``*args``.
+# Node types that only carry whitespace/punctuation (``children`` and ``scan`` skip them
+# unless asked).  Not ImportStar nor ParamStar: they stand where real nodes go
+# (ImportFrom.names, Parameters.star_arg).
 _TRIVIA_NAMES = {
     "SimpleWhitespace", "ParenthesizedWhitespace", "Newline", "TrailingWhitespace",
     "EmptyLine", "Comment", "Comma", "Dot", "Colon", "Semicolon", "AssignEqual",
@@ -79,36 +81,12 @@ def _node_fields(cls: type) -> tuple[str, ...]:
     return found
 
 
-# Per node class, the fields a walk without whitespace/punctuation looks into: its node
-# fields less those seen holding such nodes (learnt as they are met; see _TRIVIA_FIELDS).
-_PLANS: dict[type, tuple[str, ...]] = {}
-
-
-def _plan(cls: type) -> tuple[str, ...]:
-    trivia = _TRIVIA_FIELDS.setdefault(cls, set())
-    if not trivia:
-        # Fields declared to hold only whitespace/punctuation (a Name's lpar and rpar are
-        # empty lists nearly always, so they would seldom be learnt from a value).
-        trivia.update(f.name for f in dc_fields(cls) if _only_trivia(f.type))
-    plan = _PLANS[cls] = tuple(n for n in _node_fields(cls) if n not in trivia)
-    return plan
-
-
-def _only_trivia(annotation: Any) -> bool:
-    """Whether every node a field of this declared type can hold is whitespace or
-    punctuation (``Sequence[LeftParen]``, ``Union[Comma, MaybeSentinel]``, ...)."""
-    found = _annotation_classes(annotation)
-    if object in found:
-        return False
-    classes = [c for c in found if issubclass(c, cst.CSTNode)]
-    return bool(classes) and all(
-        _is_trivia_class(s) for c in classes for s in _subclasses(c) if not inspect.isabstract(s))
-
-
 def _annotation_classes(annotation: Any) -> list[type]:
     """The classes a declared field type names (``Optional[Sequence[X]]`` -> X), forward
     references (``"MatchCase"``) resolved in libcst; one that does not resolve gives
     ``object`` (unknown)."""
+    if isinstance(annotation, str):
+        annotation = typing.ForwardRef(annotation)
     if isinstance(annotation, typing.ForwardRef):
         found = getattr(cst, annotation.__forward_arg__, None)
         return [found] if isinstance(found, type) else [object]
@@ -116,7 +94,7 @@ def _annotation_classes(annotation: Any) -> list[type]:
         return []  # values, not types
     args = typing.get_args(annotation)
     if not args:
-        return [annotation] if isinstance(annotation, type) else []
+        return [annotation] if isinstance(annotation, type) else [object]
     return [c for a in args for c in _annotation_classes(a)]
 
 
@@ -127,17 +105,117 @@ def _subclasses(cls: type) -> list[type]:
     return out
 
 
-_METHODS: dict[type, tuple[list[tuple[bool, str, str]], bool]] = {}
+# Which node kinds can occur below which field.  A walk need not enter a field where no
+# node it dispatches on can occur: nothing in there would be called, so nothing in there
+# could change.  What a field can hold is read from libcst's declared field types (the
+# parser and the nodes' own validation keep to them; tests/test_walk_prune.py checks
+# real trees against them); a declared type this cannot read makes the field "anything".
+_ANY = "?"  # in a set of kinds: any node at all
+# Values libcst declares besides nodes; any other non-node class in a declared type
+# (``typing.Any``, a TypeVar, ...) is read as "anything".
+_PLAIN_VALUES = (type(None), str, bool, int, cst.MaybeSentinel)
+# Per concrete node class: (field, kinds of the nodes that can occur in it, the field's
+# own value included) in visiting order.
+_FIELD_KINDS: dict[type, tuple[tuple[str, frozenset[str]], ...]] = {}
 
 
-def _methods(cls: type) -> tuple[list[tuple[bool, str, str]], bool]:
-    """The (is_leave, node kind, method name) a rule class overrides, and whether it
-    wants whitespace/punctuation nodes; computed once per class."""
-    cached = _METHODS.get(cls)
-    if cached is not None:
-        return cached
+def _held_classes(annotation: Any) -> Optional[set[type]]:
+    """The concrete node classes a field of this declared type can hold; None if that
+    cannot be told."""
+    held: set[type] = set()
+    for c in _annotation_classes(annotation):
+        if issubclass(c, cst.CSTNode):
+            held.update(s for s in _subclasses(c) if not inspect.isabstract(s))
+        elif not issubclass(c, _PLAIN_VALUES) or c is object:
+            return None
+    return held
+
+
+def _field_kinds() -> dict[type, tuple[tuple[str, frozenset[str]], ...]]:
+    if _FIELD_KINDS:
+        return _FIELD_KINDS
+    classes = {s for s in _subclasses(cst.CSTNode) if not inspect.isabstract(s)}
+    holds: dict[type, list[tuple[str, Optional[set[type]]]]] = {}
+    for cls in classes:
+        declared = {f.name: f.type for f in dc_fields(cls)}
+        holds[cls] = [(name, _held_classes(declared[name])) for name in child_fields(cls)]
+    # Kinds that can occur anywhere below each class: grown to a fixed point, as node
+    # types nest recursively (an expression holds expressions).
+    below: dict[type, set[str]] = {cls: set() for cls in classes}
+    grew = True
+    while grew:
+        grew = False
+        for cls in classes:
+            acc = below[cls]
+            size = len(acc)
+            for _, held in holds[cls]:
+                if held is None:
+                    acc.add(_ANY)
+                    continue
+                for sub in held:
+                    acc.add(sub.__name__)
+                    acc |= below.get(sub, {_ANY})
+            grew = grew or len(acc) != size
+    for cls in classes:
+        _FIELD_KINDS[cls] = tuple(
+            (name, frozenset({_ANY}) if held is None
+             else frozenset({s.__name__ for s in held}.union(*(below.get(s, {_ANY}) for s in held))))
+            for name, held in holds[cls]
+        )
+    return _FIELD_KINDS
+
+
+_STATEMENT_KINDS: set[str] = set()
+
+
+def _statement_kinds() -> set[str]:
+    if not _STATEMENT_KINDS:
+        _STATEMENT_KINDS.update(
+            s.__name__ for base in STATEMENT_TYPES for s in _subclasses(base) if not inspect.isabstract(s))
+    return _STATEMENT_KINDS
+
+
+# A walk's plan per node class: (kind, is a statement, the fields to enter).
+Plan = tuple[str, bool, tuple[str, ...]]
+# Per set of dispatched kinds (None: every kind): the plans, and the classes of values a
+# walk need not even call itself on (no field to enter and a kind nobody handles; also
+# the plain values found in fields).
+_PLAN_SETS: dict[Optional[frozenset[str]], tuple[dict[type, Plan], set[type]]] = {}
+
+
+def _plans_for(handled: Optional[frozenset[str]]) -> tuple[dict[type, Plan], set[type]]:
+    found = _PLAN_SETS.get(handled)
+    if found is not None:
+        return found
+    plans: dict[type, Plan] = {}
+    idle: set[type] = set(_PLAIN_VALUES)
+    for cls, fields in _field_kinds().items():
+        kind = cls.__name__
+        if handled is None:
+            names = child_fields(cls)
+        else:
+            names = tuple(name for name, kinds in fields if _ANY in kinds or not kinds.isdisjoint(handled))
+            if not names and kind not in handled:
+                idle.add(cls)
+        plans[cls] = (kind, issubclass(cls, STATEMENT_TYPES), names)
+    found = _PLAN_SETS[handled] = (plans, idle)
+    return found
+
+
+def _plan_of(cls: type) -> Plan:
+    """The plan for a class the tables do not know (one defined after they were built, or
+    a value that is not a node): every field, nothing pruned."""
+    if isinstance(cls, type) and issubclass(cls, cst.CSTNode):
+        return (cls.__name__, issubclass(cls, STATEMENT_TYPES), child_fields(cls))
+    return ("", False, ())  # not a node: returned as it is
+
+
+_LAYOUTS: dict[tuple[type, ...], tuple[list[tuple[str, list[tuple[int, str]]]], ...]] = {}
+
+
+def _methods(cls: type) -> list[tuple[bool, str, str]]:
+    """The (is_leave, node kind, method name) a rule class overrides."""
     found: list[tuple[bool, str, str]] = []
-    trivia = False
     for attr in dir(cls):
         if attr.startswith("visit_") and attr.count("_") == 1:
             is_leave, kind = False, attr[6:]
@@ -152,9 +230,20 @@ def _methods(cls: type) -> tuple[list[tuple[bool, str, str]], bool]:
         if getattr(cls, attr) is getattr(cst.CSTTransformer, attr, None):
             continue
         found.append((is_leave, kind, attr))
-        trivia = trivia or _is_trivia_class(node_cls)
-    _METHODS[cls] = (found, trivia)
-    return found, trivia
+    return found
+
+
+def _layout(classes: tuple[type, ...]) -> tuple[list[tuple[str, list[tuple[int, str]]]], ...]:
+    """For a batch of rule classes: per node kind, the (rule index, method name) of its
+    visit methods and of its leave methods, in rule order; computed once per batch."""
+    found = _LAYOUTS.get(classes)
+    if found is None:
+        tables: tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int, str]]]] = ({}, {})
+        for i, cls in enumerate(classes):
+            for is_leave, kind, attr in _methods(cls):
+                tables[is_leave].setdefault(kind, []).append((i, attr))
+        found = _LAYOUTS[classes] = (list(tables[0].items()), list(tables[1].items()))
+    return found
 
 
 Visit = Callable[[cst.CSTNode], Optional[bool]]
@@ -165,9 +254,14 @@ NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
 class BatchWalker:
     """Walks a tree once, dispatching to every rule's visit_/leave_ methods in order.
 
-    ``on_statement_leave(original, result)`` is called after the rules' leave methods of
-    each statement; the engine uses it to attach TODO comments.
+    ``on_statement_enter(node)`` is called before the rules' visit methods of each
+    statement and ``on_statement_leave(original, result)`` after their leave methods; the
+    engine uses them to attach TODO comments.  Fields in which no node that has a method
+    to call (or, with these hooks, no statement) can occur are not entered.
     """
+
+    # False walks every field of every node (the reference the pruning is tested against).
+    prune = True
 
     def __init__(
         self,
@@ -176,17 +270,12 @@ class BatchWalker:
         on_statement_leave: Optional[Callable[[cst.CSTNode, NodeResult], NodeResult]] = None,
         veto: Optional[Callable[[int, cst.CSTNode], bool]] = None,
     ) -> None:
-        self.rules = list(rules)
-        self.visits: dict[str, list[tuple[int, Visit]]] = {}
-        self.leaves: dict[str, list[tuple[int, Leave]]] = {}
-        wants_trivia = False
-        for i, rule in enumerate(self.rules):
-            methods, trivia = _methods(type(rule))
-            wants_trivia = wants_trivia or trivia
-            for is_leave, kind, attr in methods:
-                table = self.leaves if is_leave else self.visits
-                table.setdefault(kind, []).append((i, getattr(rule, attr)))
-        self.wants_trivia = wants_trivia
+        self.rules = rules = list(rules)
+        visits, leaves = _layout(tuple(type(rule) for rule in rules))
+        self.visits: dict[str, list[tuple[int, Visit]]] = {
+            kind: [(i, getattr(rules[i], attr)) for i, attr in entries] for kind, entries in visits}
+        self.leaves: dict[str, list[tuple[int, Leave]]] = {
+            kind: [(i, getattr(rules[i], attr)) for i, attr in entries] for kind, entries in leaves}
         self.skipping: dict[int, cst.CSTNode] = {}
         # With no rule at all there is nothing to walk for.
         self.n_rules = len(self.rules)
@@ -196,6 +285,11 @@ class BatchWalker:
         self.changed = False
         # indexes of rules whose leave_* changed something (for "did not converge")
         self.changed_by: set[int] = set()
+        # Chosen once the visit_Module methods ran (_drop_idle); until then every field.
+        self._plans: dict[type, Plan] = {}
+        self._idle: set[type] = set(_PLAIN_VALUES)
+        # Per set of rules skipping a subtree (a visit returned False): its plans.
+        self._skip_plans: dict[frozenset[int], tuple[dict[type, Plan], set[type]]] = {}
 
     def walk(self, module: cst.Module) -> cst.Module:
         if "Module" not in self.visits:
@@ -204,20 +298,42 @@ class BatchWalker:
         assert isinstance(result, cst.Module)
         return result
 
+    def _plans_for_rules(self, skipping: frozenset[int] = frozenset()) -> tuple[dict[type, Plan], set[type]]:
+        """The plans for the methods dispatched now, less those of the rules skipping."""
+        if not self.prune:
+            return _plans_for(None)
+        if skipping:
+            kinds: set[str] = set()
+            for table in (self.visits, self.leaves):
+                for kind, entries in table.items():
+                    for i, _ in entries:
+                        if i not in skipping:
+                            kinds.add(kind)
+                            break
+        else:
+            kinds = set(self.visits)
+            kinds.update(self.leaves)
+        if self.on_statement_enter is not None or self.on_statement_leave is not None:
+            # The hooks see every statement (the engine attaches a TODO to the innermost
+            # statement holding a node a rule found from further up).
+            kinds.update(_statement_kinds())
+        return _plans_for(frozenset(kinds))
+
     def _walk(self, node: cst.CSTNode) -> NodeResult:
         node_cls = type(node)
-        info = _INFO.get(node_cls)
-        if info is None:
-            info = _info(node_cls)
-        kind, is_statement = info
-        skipping = self.skipping
+        plan = self._plans.get(node_cls)
+        if plan is None:
+            plan = _plan_of(node_cls)
+        kind, is_statement, fields = plan
         if is_statement and self.on_statement_enter is not None:
             self.on_statement_enter(node)
         started: Optional[list[int]] = None
+        skipping = self.skipping
         visits = self.visits.get(kind)
         if visits:
             for i, fn in visits:
-                if i in skipping:
+                # (no rule is skipping nearly always: that is tested first)
+                if skipping and i in skipping:
                     continue
                 if fn(node) is False:
                     skipping[i] = node
@@ -226,24 +342,72 @@ class BatchWalker:
                     started.append(i)
             if node_cls is cst.Module:
                 self._drop_idle()
-        if len(skipping) < self.n_rules:
-            if self.wants_trivia:
-                updated = self._walk_children(node, node_cls, child_fields(node_cls))
-            else:
-                plan = _PLANS.get(node_cls)
-                if plan is None:
-                    plan = _plan(node_cls)
-                updated = self._walk_children(node, node_cls, plan) if plan else node
-        else:
-            updated = node
+                fields = self._plans.get(node_cls, plan)[2]
+        result: NodeResult = node
+        if fields and (not skipping or len(skipping) < self.n_rules):
+            outer = None
+            if started is not None:
+                # Below, only the other rules' methods are called: fields where only
+                # the skipping rules' kinds occur need not be entered.
+                outer = self._plans, self._idle
+                key = frozenset(skipping)
+                narrow = self._skip_plans.get(key)
+                if narrow is None:
+                    narrow = self._skip_plans[key] = self._plans_for_rules(key)
+                self._plans, self._idle = narrow
+                fields = narrow[0].get(node_cls, plan)[2]
+            # The children, inline: a call less per node.
+            changes: Optional[dict[str, Any]] = None
+            idle = self._idle
+            for name in fields:
+                value = getattr(node, name)
+                vcls = type(value)
+                if vcls is tuple or vcls is list:
+                    new_items: Optional[list[Any]] = None
+                    for idx, child in enumerate(value):
+                        if type(child) in idle:
+                            if new_items is not None:
+                                new_items.append(child)
+                            continue
+                        res = self._walk(child)
+                        if res is child:
+                            if new_items is not None:
+                                new_items.append(child)
+                            continue
+                        if new_items is None:
+                            new_items = list(value[:idx])
+                        if isinstance(res, cst.FlattenSentinel):
+                            new_items.extend(res.nodes)
+                        elif not isinstance(res, cst.RemovalSentinel):
+                            new_items.append(res)
+                    if new_items is not None:
+                        if changes is None:
+                            changes = {}
+                        changes[name] = _fix_commas(node, name, new_items)
+                elif vcls not in idle:
+                    new = self._walk(value)
+                    if new is not value:
+                        if changes is None:
+                            changes = {}
+                        if isinstance(new, cst.RemovalSentinel):
+                            new = None
+                        elif isinstance(new, cst.FlattenSentinel):
+                            raise TypeError(
+                                f"a {vcls.__name__} in {node_cls.__name__}.{name} "
+                                "cannot be replaced by a sequence"
+                            )
+                        changes[name] = new
+            if changes:
+                result = node.with_changes(**changes)
+            if outer is not None:
+                self._plans, self._idle = outer
         if started is not None:
             for i in started:
                 del skipping[i]
-        result: NodeResult = updated
         leaves = self.leaves.get(kind)
         if leaves:
             for i, fn in leaves:
-                if i in skipping:
+                if skipping and i in skipping:
                     continue
                 new = fn(node, result)
                 if new is not result:
@@ -261,84 +425,25 @@ class BatchWalker:
     def _drop_idle(self) -> None:
         """After the rules' visit_Module: stop calling the methods a rule says can do
         nothing in this module (``idle_methods()``, e.g. a Name handler in a file that
-        imports none of the names it renames)."""
+        imports none of the names it renames), and choose the fields to enter for the
+        methods left."""
         idle = {}
         for i, rule in enumerate(self.rules):
             names = getattr(rule, "idle_methods", None)
             if names is not None:
-                idle[i] = frozenset(names())
-        if not any(idle.values()):
-            return
-        for table in (self.visits, self.leaves):
-            for kind, entries in list(table.items()):
-                kept = [(i, fn) for i, fn in entries if fn.__name__ not in idle.get(i, ())]
-                if kept:
-                    table[kind] = kept
-                else:
-                    del table[kind]
-
-    def _walk_children(self, node: cst.CSTNode, node_cls: type, names: Sequence[str]) -> cst.CSTNode:
-        changes: Optional[dict[str, Any]] = None
-        wants_trivia = self.wants_trivia
-        trivia_fields = _TRIVIA_FIELDS.get(node_cls)
-        if trivia_fields is None:
-            trivia_fields = _TRIVIA_FIELDS[node_cls] = set()
-        for name in names:
-            if not wants_trivia and name in trivia_fields:
-                continue
-            value = getattr(node, name)
-            vcls = type(value)
-            if vcls is tuple or vcls is list:
-                if not value:
-                    continue
-                first = type(value[0])
-                if first not in _IS_NODE and not _is_node_class(first):
-                    continue
-                if _TRIVIA_CLS.get(first, False):
-                    if name not in trivia_fields:
-                        trivia_fields.add(name)
-                        _PLANS.pop(node_cls, None)
-                    if not wants_trivia:
-                        continue
-                new_items: Optional[list[Any]] = None
-                for idx, child in enumerate(value):
-                    res = self._walk(child)
-                    if res is child:
-                        if new_items is not None:
-                            new_items.append(child)
-                        continue
-                    if new_items is None:
-                        new_items = list(value[:idx])
-                    if isinstance(res, cst.FlattenSentinel):
-                        new_items.extend(res.nodes)
-                    elif not isinstance(res, cst.RemovalSentinel):
-                        new_items.append(res)
-                if new_items is not None:
-                    if changes is None:
-                        changes = {}
-                    changes[name] = _fix_commas(node, name, new_items)
-            elif vcls in _IS_NODE or _is_node_class(vcls):
-                if _TRIVIA_CLS[vcls]:
-                    if name not in trivia_fields:
-                        trivia_fields.add(name)
-                        _PLANS.pop(node_cls, None)
-                    if not wants_trivia:
-                        continue
-                new = self._walk(value)
-                if new is not value:
-                    if changes is None:
-                        changes = {}
-                    if isinstance(new, cst.RemovalSentinel):
-                        new = None
-                    elif isinstance(new, cst.FlattenSentinel):
-                        raise TypeError(
-                            f"a {vcls.__name__} in {node_cls.__name__}.{name} "
-                            "cannot be replaced by a sequence"
-                        )
-                    changes[name] = new
-        if changes:
-            return node.with_changes(**changes)
-        return node
+                found = frozenset(names())
+                if found:
+                    idle[i] = found
+        if idle:
+            for table in (self.visits, self.leaves):
+                for kind, entries in list(table.items()):
+                    kept = [(i, fn) for i, fn in entries if i not in idle or fn.__name__ not in idle[i]]
+                    if kept:
+                        table[kind] = kept
+                    else:
+                        del table[kind]
+        self._plans, self._idle = self._plans_for_rules()
+        self._skip_plans.clear()
 
 
 class NodeSet:
@@ -364,32 +469,6 @@ class NodeSet:
 
     def __len__(self) -> int:
         return len(self._ids)
-
-
-# Per-class caches: isinstance() against libcst's ABCs is slow on the hot path.
-_INFO: dict[type, tuple[str, bool]] = {}
-_IS_NODE: set[type] = set()
-_NOT_NODE: set[type] = set()
-_TRIVIA_CLS: dict[type, bool] = {}
-# Fields seen holding whitespace/punctuation (a libcst field's kind never varies).
-_TRIVIA_FIELDS: dict[type, set[str]] = {}
-
-
-def _info(cls: type) -> tuple[str, bool]:
-    info = (cls.__name__, issubclass(cls, STATEMENT_TYPES))
-    _INFO[cls] = info
-    return info
-
-
-def _is_node_class(cls: type) -> bool:
-    if cls in _NOT_NODE:
-        return False
-    if issubclass(cls, cst.CSTNode):
-        _IS_NODE.add(cls)
-        _TRIVIA_CLS[cls] = _is_trivia_class(cls)
-        return True
-    _NOT_NODE.add(cls)
-    return False
 
 
 def _fix_commas(parent: cst.CSTNode, name: str, items: list[Any]) -> Any:

@@ -87,28 +87,23 @@ def test_walk_and_children_reach_what_libcst_reaches(path):
     assert everything == libcst_order
 
 
-@pytest.mark.parametrize("path", SAMPLE[:8], ids=lambda p: p.name)
-def test_fields_declared_as_punctuation_hold_only_punctuation(path):
-    from jackmigrate.walk import _is_trivia_class, _only_trivia
+def test_fields_declared_as_punctuation_are_entered_only_for_punctuation():
+    from jackmigrate.walk import _field_kinds, _is_trivia_class, _plans_for
 
-    module = cst.parse_module(path.read_text(encoding="utf-8"))
-    checked = 0
-
-    def down(node):
-        nonlocal checked
-        for f in dataclasses.fields(node):
-            if not _only_trivia(f.type):
-                continue
-            value = getattr(node, f.name)
-            for v in value if isinstance(value, (list, tuple)) else [value]:
-                if isinstance(v, cst.CSTNode):
-                    assert _is_trivia_class(type(v)), (type(node).__name__, f.name, type(v).__name__)
-                    checked += 1
-        for child in node.children:
-            down(child)
-
-    down(module)
-    assert checked > 10
+    table = _field_kinds()
+    real = frozenset(c.__name__ for c in table if not _is_trivia_class(c))
+    plans, idle = _plans_for(real)
+    assert plans[cst.Name][2] == () and cst.Comma in idle and cst.SimpleWhitespace in idle
+    left_out = 0
+    for cls, fields in table.items():
+        trivia_only = {name for name, kinds in fields
+                       if kinds and all(_is_trivia_class(getattr(cst, k)) for k in kinds)}
+        assert not trivia_only & set(plans[cls][2]), cls
+        left_out += len(trivia_only)
+        # A walk for every kind enters every field that can hold a node.
+        assert _plans_for(frozenset(c.__name__ for c in table))[0][cls][2] == tuple(
+            name for name, kinds in fields if kinds)
+    assert left_out > 100  # lpar, rpar, whitespace_*, comma, ...
 
 
 def test_methods_a_rule_declares_idle_after_visit_module_are_not_called():
@@ -159,10 +154,10 @@ def test_idle_methods_are_asked_even_without_visit_module():
 
 
 def test_forward_references_in_declared_types_are_resolved_or_unknown():
-    from jackmigrate.walk import _annotation_classes, _only_trivia
+    from jackmigrate.walk import _annotation_classes, _held_classes
 
     assert _annotation_classes(typing.Optional[typing.ForwardRef("MatchCase")]) == [cst.MatchCase, type(None)]
     unknown = typing.Union[typing.ForwardRef("NoSuchNode"), cst.Comma]
-    assert object in _annotation_classes(unknown) and not _only_trivia(unknown)
-    assert _only_trivia(typing.Union[cst.Comma, cst.MaybeSentinel])
+    assert object in _annotation_classes(unknown) and _held_classes(unknown) is None
+    assert _held_classes(typing.Union[cst.Comma, cst.MaybeSentinel]) == {cst.Comma}
     assert _annotation_classes(typing.Literal["*", ""]) == []
