@@ -11,13 +11,19 @@ after round, those mentioning a class or module found in an earlier round.
 from __future__ import annotations
 
 import ast
+import bisect
+import gc
+import os
+import re
+import stat
 import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar
 
 from jackmigrate.codegen import statement_first_lines
+from jackmigrate.ptl import ParseFacts, parse_facts
 from jackmigrate.targets import is_quixote
 
 __all__ = ["ClassInfo", "EntryPoint", "ProjectIndex", "build_index", "build_index_from_sources", "module_name_for"]
@@ -66,6 +72,9 @@ class ProjectIndex:
     # index parses every Quixote module with CPython's parser already, and the engine
     # needs those lines too (codegen.layout_of); a mismatched CRC means the file changed.
     statement_lines: dict[str, tuple[int, tuple[int, ...]]] = field(default_factory=dict, repr=False)
+    # path -> what the PTL converter takes from CPython's parse of a .ptl file (the text
+    # as it is, or without its [html]/[plain] annotations), with that text's length and CRC-32
+    ptl_facts: dict[str, ParseFacts] = field(default_factory=dict, repr=False)
     _markers_for: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -96,6 +105,11 @@ class ProjectIndex:
         if entry is None or entry[0] != zlib.crc32(data):
             return None
         return entry[1]
+
+    def ptl_facts_for(self, path: str) -> Optional[ParseFacts]:
+        """CPython's parse facts of the .ptl file ``path`` as the index read it (the
+        converter checks them against the text it converts)."""
+        return self.ptl_facts.get(path)
 
     def module_name_for(self, path: str) -> str:
         return self.paths.get(path) or module_name_for(path, self.root)
@@ -173,14 +187,50 @@ def module_name_for(path: str, root: str = ".") -> str:
         p = p.resolve()
     except OSError:
         pass
-    parts = [p.stem] if p.stem != "__init__" else []
-    parent = p.parent
+    parts = _package_parts(p.parent)
+    if p.stem != "__init__":
+        parts.append(p.stem)
+    return ".".join(parts)
+
+
+class _ModuleNamer:
+    """:func:`module_name_for` for many files, resolving each directory and finding its
+    package parts once: a file that is not a symbolic link resolves to its directory's
+    real path plus its own name (anything else takes the uncached way)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.real_dirs: dict[str, str] = {}
+        self.package_parts: dict[str, list[str]] = {}
+
+    def __call__(self, path: str) -> str:
+        directory, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            return module_name_for(path, self.root)
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                return module_name_for(path, self.root)
+        except (OSError, ValueError):
+            return module_name_for(path, self.root)
+        real = self.real_dirs.get(directory)
+        if real is None:
+            real = self.real_dirs[directory] = os.path.realpath(directory or ".")
+        parts = self.package_parts.get(real)
+        if parts is None:
+            parts = self.package_parts[real] = _package_parts(Path(real))
+        dot = name.rfind(".")  # (PurePath.stem)
+        stem = name[:dot] if 0 < dot < len(name) - 1 else name
+        return ".".join([*parts, stem] if stem != "__init__" else parts)
+
+
+def _package_parts(parent: Path) -> list[str]:
+    parts: list[str] = []
     while (parent / "__init__.py").exists() or (parent / "__init__.ptl").exists():
         parts.insert(0, parent.name)
         if parent.parent == parent:
             break
         parent = parent.parent
-    return ".".join(parts)
+    return parts
 
 
 def _dotted_of(node: ast.expr) -> Optional[str]:
@@ -210,12 +260,73 @@ _NOTHING_INSIDE = _concrete(ast.Name, ast.Constant, ast.expr_context, ast.operat
                             ast.boolop, ast.cmpop, ast.alias)
 
 
+def _child_fields(kind: type) -> Optional[tuple[str, ...]]:
+    """The fields of an ast node class that may hold nodes worth entering, read from
+    the ASDL signature CPython gives as its docstring (None when it cannot be read):
+    not the names, strings and numbers, nor what is in _NOTHING_INSIDE."""
+    found = re.fullmatch(r"(\w+)\((.*)\)", (kind.__doc__ or "").strip())
+    if found is None or found.group(1) != kind.__name__:
+        return None
+    names: list[str] = []
+    fields: list[str] = []
+    for part in found.group(2).split(", ") if found.group(2) else ():
+        typed = re.fullmatch(r"(\w+)[*?]? (\w+)", part)
+        if typed is None:
+            return None
+        names.append(typed.group(2))
+        if typed.group(1) not in _ASDL_LEAVES:
+            fields.append(typed.group(2))
+    return tuple(fields) if tuple(names) == kind._fields else None
+
+
+# (ASDL types whose values hold nothing to enter)
+_ASDL_LEAVES = {"identifier", "string", "int", "constant", "expr_context", "operator", "unaryop", "boolop",
+                "cmpop", "alias", "type_ignore"}
+# node class -> the fields generic_visit looks into (a def's name is not worth a getattr)
+_CHILD_FIELDS = {kind: fields for kind in _concrete(ast.AST) if (fields := _child_fields(kind)) is not None}
+# Nodes that may hold statements; the others (expressions, arguments, keywords,
+# comprehensions, patterns...) can hold calls at most.
+_HOLDS_STATEMENTS = _concrete(ast.stmt, ast.excepthandler, ast.match_case, ast.mod)
+# Statements that hold neither statements nor anything the indexer looks at but calls.
+_ONLY_CALLS = frozenset(
+    t for t in _concrete(ast.stmt)
+    if not {"body", "orelse", "handlers", "cases", "finalbody"} & set(t._fields)
+    and t not in (ast.Import, ast.ImportFrom, ast.stmt)
+)
+_IDENTIFIER_CHAR = re.compile(r"\w")
+# The calls that are entry points, by the dotted name they qualify to.
+_SERVER_PREFIX = "quixote.server."  # and ending in .run or .main
+_WSGI_APPS = frozenset({"quixote.get_wsgi_app", "quixote.publish.get_wsgi_app", "quixote.wsgi.QWIP"})
+_PUBLISHERS = frozenset({"quixote.publish.Publisher", "quixote.publish1.Publisher"})
+
+
+# ... and every dotted name that such a name starts with (or is)
+_ENTRY_POINT_PREFIXES = frozenset(
+    ".".join(parts[:n]) for parts in (name.split(".") for name in (*_WSGI_APPS, *_PUBLISHERS, _SERVER_PREFIX[:-1]))
+    for n in range(1, len(parts) + 1)
+)
+
+
+def _may_name_an_entry_point(dotted: str) -> bool:
+    """Whether a call of a name bound to ``dotted`` (or of an attribute of it) may
+    qualify to an entry point's name."""
+    return dotted in _ENTRY_POINT_PREFIXES or dotted.startswith(_SERVER_PREFIX)
+
+
 class _FileIndexer(ast.NodeVisitor):
     """Collects imports, classes and entry points, in source order.  ``visit`` and
     ``generic_visit`` are NodeVisitor's without its per-node method lookup by name, and
-    skip the nodes that can hold nothing it looks for."""
+    skip the nodes that can hold nothing it looks for.
 
-    def __init__(self, index: ProjectIndex, module: str, path: str, is_package: bool) -> None:
+    A call is an entry point only when its name qualifies to a Quixote name: outside
+    Quixote's own package, only a name starting with ``quixote`` or with a name imported
+    from Quixote can.  Given the text of the module, the statements' parts (expressions,
+    arguments...) on lines where no such name is written are not entered (expressions
+    hold no statements and change no bindings, so nothing else is missed)."""
+
+    def __init__(
+        self, index: ProjectIndex, module: str, path: str, is_package: bool, text: Optional[str] = None
+    ) -> None:
         self.index = index
         self.module = module
         self.path = path
@@ -223,6 +334,13 @@ class _FileIndexer(ast.NodeVisitor):
         self.bindings: dict[str, str] = index.bindings.setdefault(module, {})
         self.class_depth = 0
         self.func_stack: list[str] = []
+        # Text lines are the parser's lines only in ASCII text (identifiers are NFKC
+        # normalized); in Quixote's own modules any call may qualify to a Quixote name.
+        self.text = text if text is not None and text.isascii() and not module.startswith("quixote") else None
+        self.heads = {"quixote"}
+        self.heads.update(k for k, v in self.bindings.items() if _may_name_an_entry_point(v))
+        self.call_lines: list[int] = []  # (sorted) lines where one of ``heads`` is written
+        self.stale = True
 
     def visit(self, node: ast.AST) -> None:
         method = _INDEXER_VISITS.get(type(node))
@@ -233,7 +351,20 @@ class _FileIndexer(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         skip = _NOTHING_INSIDE
-        for name in node._fields:
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind, node._fields)
+        if self.text is not None and kind in _HOLDS_STATEMENTS:
+            may_call = self.may_call
+            for name in fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.AST) and type(item) not in skip and may_call(item):
+                            self.visit(item)
+                elif isinstance(value, ast.AST) and type(value) not in skip and may_call(value):
+                    self.visit(value)
+            return
+        for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
@@ -241,6 +372,34 @@ class _FileIndexer(ast.NodeVisitor):
                         self.visit(item)
             elif isinstance(value, ast.AST) and type(value) not in skip:
                 self.visit(value)
+
+    def may_call(self, node: ast.AST) -> bool:
+        """Whether ``node``, a part of a statement or a statement, may have to be
+        entered: it holds statements, or a line of it holds a name that may make a call
+        an entry point."""
+        kind = type(node)
+        if kind in _HOLDS_STATEMENTS and kind not in _ONLY_CALLS:
+            return True
+        if kind is ast.arguments:  # (no lines of its own) default values and annotations
+            return any(self.may_call(part) for part in _argument_parts(node))  # type: ignore[arg-type]
+        end = getattr(node, "end_lineno", None)
+        if end is None:  # (with-items: their parts are checked)
+            return True
+        if self.stale:
+            self.call_lines = _lines_naming(self.text, self.heads)  # type: ignore[arg-type]
+            self.stale = False
+        lines = self.call_lines
+        i = bisect.bisect_left(lines, node.lineno)  # type: ignore[attr-defined]
+        return i < len(lines) and lines[i] <= end
+
+    def bind(self, name: str, dotted: str) -> None:
+        self.bindings[name] = dotted
+        if _may_name_an_entry_point(dotted):
+            if name not in self.heads:
+                self.heads.add(name)
+                self.stale = True
+        else:
+            self.heads.discard(name)  # (its lines stay candidates: harmless)
 
     def qualify(self, node: ast.expr) -> Optional[str]:
         d = _dotted_of(node)
@@ -255,10 +414,10 @@ class _FileIndexer(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
-                self.bindings[alias.asname] = alias.name
+                self.bind(alias.asname, alias.name)
             else:
                 top = alias.name.split(".")[0]
-                self.bindings[top] = top
+                self.bind(top, top)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         base = node.module or ""
@@ -271,7 +430,7 @@ class _FileIndexer(ast.NodeVisitor):
         for alias in node.names:
             if alias.name == "*":
                 continue
-            self.bindings[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            self.bind(alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         if self.class_depth == 0 and not self.func_stack:
@@ -295,14 +454,14 @@ class _FileIndexer(ast.NodeVisitor):
         target = self.qualify(node.func)
         if target:
             where = self.func_stack[-1] if self.func_stack else "<module>"
-            if target.startswith("quixote.server.") and target.endswith((".run", ".main")):
+            if target.startswith(_SERVER_PREFIX) and target.endswith((".run", ".main")):
                 factory = _dotted_of(node.args[0]) if node.args else None
                 self.index.entry_points.append(
                     EntryPoint(self.path, node.lineno, "server-run", target, factory or "")
                 )
-            elif target in ("quixote.get_wsgi_app", "quixote.publish.get_wsgi_app", "quixote.wsgi.QWIP"):
+            elif target in _WSGI_APPS:
                 self.index.entry_points.append(EntryPoint(self.path, node.lineno, "wsgi-app", target, where))
-            elif target in ("quixote.publish.Publisher", "quixote.publish1.Publisher"):
+            elif target in _PUBLISHERS:
                 self.index.entry_points.append(EntryPoint(self.path, node.lineno, "publisher", target, where))
         self.generic_visit(node)
 
@@ -324,34 +483,82 @@ _INDEXER_VISITS = {
 }
 
 
-def _index_source(index: ProjectIndex, path: str, text: str, module: str) -> Optional[ast.Module]:
-    """Index one file; CPython's tree of it when ``text`` parsed as it is."""
+def _argument_parts(node: ast.arguments) -> Iterator[ast.expr]:
+    yield from node.defaults
+    for default in node.kw_defaults:
+        if default is not None:
+            yield default
+    for arg in (*node.posonlyargs, *node.args, node.vararg, *node.kwonlyargs, node.kwarg):
+        if arg is not None and arg.annotation is not None:
+            yield arg.annotation
+
+
+def _lines_naming(text: str, names: Iterable[str]) -> list[int]:
+    """The sorted lines (as CPython counts them: LF, CR LF or CR ends a line) of ASCII
+    ``text`` where one of ``names`` is written as a word."""
+    if "\r" in text:
+        text = text.replace("\r\n", " \n").replace("\r", "\n")  # (same offsets)
+    word = _IDENTIFIER_CHAR.match
+    found: list[int] = []
+    for name in names:
+        size = len(name)
+        at = text.find(name)
+        while at >= 0:
+            end = at + size
+            if not (at and word(text, at - 1)) and not word(text, end):
+                found.append(at)
+            at = text.find(name, end)
+    found.sort()
+    lines: list[int] = []
+    line, last = 1, 0
+    for at in found:
+        line += text.count("\n", last, at)
+        last = at
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _index_source(
+    index: ProjectIndex, path: str, text: str, module: str
+) -> tuple[Optional[ast.Module], Optional[ParseFacts]]:
+    """Index one file; CPython's tree of it when ``text`` parsed as it is, and for a
+    .ptl file that parsed (as it is or without annotations), the converter's facts."""
     index.modules[module] = path
     index.paths[path] = module
     parsed: Optional[ast.Module] = None  # (of the text as it is)
+    facts: Optional[ParseFacts] = None
+    is_ptl = path.endswith(".ptl")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = parsed = ast.parse(text, filename=path)
+        parsed_text: Optional[str] = text
     except (SyntaxError, ValueError):
-        tree = _parse_ptl(text, path) if path.endswith(".ptl") else None
+        tree, parsed_text = _parse_ptl(text, path) if is_ptl else (None, None)
     if tree is None:
         index.unparsed.append(path)
-        return None
-    _FileIndexer(index, module, path, PurePath(path).stem == "__init__").visit(tree)
-    return parsed
+        return None, None
+    if is_ptl:
+        facts = index.ptl_facts[path] = parse_facts(tree, parsed_text)
+    _FileIndexer(index, module, path, PurePath(path).stem == "__init__", parsed_text).visit(tree)
+    return parsed, facts
 
 
-def _parse_ptl(text: str, path: str) -> Optional[ast.Module]:
+def _parse_ptl(text: str, path: str) -> tuple[Optional[ast.Module], Optional[str]]:
     # Old-style templates "def f [html] (...)": drop the bracket so ast accepts them;
-    # the index only needs imports, classes and calls.
-    import re
-
-    cleaned = re.sub(r"^(\s*def\s+\w+)\s*\[(?:html|plain)\]\s*\(", r"\1(", text, flags=re.MULTILINE)
+    # the index only needs imports, classes and calls.  (With the annotation on one
+    # line, the converter's token pre-pass makes the same text.)
+    cleaned = _ANNOTATION.sub(r"\1(", text)
     try:
-        return ast.parse(cleaned, filename=path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(cleaned, filename=path), cleaned
     except (SyntaxError, ValueError):
-        return None
+        return None, None
+
+
+_ANNOTATION = re.compile(r"^(\s*def\s+\w+)\s*\[(?:html|plain)\]\s*\(", re.MULTILINE)
 
 
 def build_index_from_sources(sources: Mapping[str, str], root: str = ".") -> ProjectIndex:
@@ -371,7 +578,21 @@ def build_index(files: Iterable[tuple[str, str]], root: str = ".") -> ProjectInd
     """Index real files ((display path, real path) pairs), reading only those that
     mention Quixote or, transitively, a project class or module found to derive from
     Quixote."""
+    # CPython's trees hold no reference cycles and go when their file is indexed: the
+    # cyclic collector, which their allocations keep starting, would find nothing (and
+    # takes a tenth of the build).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_index(files, root)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_index(files: Iterable[tuple[str, str]], root: str) -> ProjectIndex:
     index = ProjectIndex(root=root)
+    name_of = _ModuleNamer(root)
     pending: dict[str, tuple[str, bytes]] = {}
     for display, real in files:
         try:
@@ -392,11 +613,12 @@ def build_index(files: Iterable[tuple[str, str]], root: str = ".") -> ProjectInd
             real, data = pending[display]
             done.add(display)
             text = data.decode("utf-8", errors="replace")
-            module = module_name_for(real, root)
-            tree = _index_source(index, display, text, module)
+            module = name_of(real)
+            tree, facts = _index_source(index, display, text, module)
             if tree is not None and not text.startswith("\ufeff") and "\ufffd" not in text:
                 # (the text the engine will decode: UTF-8 without a BOM)
-                index.statement_lines[display] = (zlib.crc32(data), statement_first_lines(tree))
+                firsts = facts.firsts if facts is not None else statement_first_lines(tree)
+                index.statement_lines[display] = (zlib.crc32(data), firsts)
             index.paths[display] = module
         index._finish()
         new = {c.name.encode() for c in index.classes.values() if c.quixote_bases}

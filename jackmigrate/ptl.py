@@ -33,19 +33,20 @@ import ast
 import io
 import re
 import tokenize
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Collection, Iterator, Optional, Sequence, Union
+from typing import Callable, Collection, NamedTuple, Optional, Sequence, Union
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from jackmigrate.codegen import LINE_BREAK, Layout, code_and_layout, layout_of
+from jackmigrate.codegen import LINE_BREAK, Layout, code_and_layout, layout_of, statement_first_lines
 from jackmigrate.literals import literal_value
 from jackmigrate.source import SourceError, python2_reason
 from jackmigrate.walk import BatchWalker, children, iter_statements, scan
 
-__all__ = ["PtlError", "PtlFinding", "PtlResult", "convert_ptl", "HTML_MODULE"]
+__all__ = ["PtlError", "PtlFinding", "PtlResult", "ParseFacts", "convert_ptl", "parse_facts", "HTML_MODULE"]
 
 # Where the converted code takes its helpers from.
 HTML_MODULE = "jack_runtime.html"
@@ -426,39 +427,41 @@ class _Lines:
     top-level statement that holds it, from the line where that statement starts (known
     from the module's layout); without a layout, from generating the whole module."""
 
-    def __init__(self, module: cst.Module, text: str, tree: Optional[ast.Module]) -> None:
+    def __init__(
+        self, module: cst.Module, text: str, tree: Optional[ast.Module], facts: Optional[ParseFacts] = None
+    ) -> None:
         self.module = module
-        self.layout = layout_of(module, text, tree)
+        if facts is None and tree is not None:
+            facts = parse_facts(tree)
+        self.layout = layout_of(module, text, firsts=facts.firsts) if facts is not None else layout_of(module, text)
         self.spans: dict[int, tuple[int, int]] = {}
         self.defs: dict[int, int] = {}  # id(FunctionDef, its name or a decorator) -> line
         # id(FunctionDef) -> the text of its lines, decorators included: every name in the
         # function is written there (see _Converter.visit_FunctionDef)
         self.def_texts: dict[int, str] = {}
         self.owner: Optional[dict[int, int]] = None  # id(node) -> index of its statement
-        if self.layout is not None and tree is not None:
-            self._match_defs(tree, LINE_BREAK.split(text))
+        if self.layout is not None and facts is not None:
+            self._match_defs(facts.defs, LINE_BREAK.split(text))
 
-    def _match_defs(self, tree: ast.Module, physical: list[str]) -> None:
-        found = list(_ast_defs(tree.body))
+    def _match_defs(self, found: Sequence[DefFacts], physical: list[str]) -> None:
         defs = [s for s in iter_statements(self.module.body) if isinstance(s, cst.FunctionDef)]
         if len(found) != len(defs):
             return
         lines: dict[int, int] = {}
-        for node, fn in zip(found, defs):
-            if node.name != fn.name.value or len(node.decorator_list) != len(fn.decorators):
+        for (name, lineno, end_lineno, decorators), fn in zip(found, defs):
+            if name != fn.name.value or len(decorators) != len(fn.decorators):
                 return
             # CPython gives the line of `def` (or `async`): the name must be on it too,
             # and each decorator's `@` on its expression's line (no backslash in between).
-            if not re.match(r"[ \t\f]*(async[ \t\f]+)?def[ \t\f]+%s\b" % re.escape(node.name),
-                            physical[node.lineno - 1]):
+            if not re.match(r"[ \t\f]*(async[ \t\f]+)?def[ \t\f]+%s\b" % re.escape(name), physical[lineno - 1]):
                 continue
-            lines[id(fn)] = lines[id(fn.name)] = node.lineno
-            for expr, dec in zip(node.decorator_list, fn.decorators):
-                if physical[expr.lineno - 1][:expr.col_offset].strip() == "@":
-                    lines[id(dec)] = expr.lineno
-            if node.end_lineno is not None:
-                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-                self.def_texts[id(fn)] = "\n".join(physical[start - 1:node.end_lineno])
+            lines[id(fn)] = lines[id(fn.name)] = lineno
+            for (line, column), dec in zip(decorators, fn.decorators):
+                if physical[line - 1][:column].strip() == "@":
+                    lines[id(dec)] = line
+            if end_lineno is not None:
+                start = min([lineno] + [line for line, _ in decorators])
+                self.def_texts[id(fn)] = "\n".join(physical[start - 1:end_lineno])
         self.defs = lines
 
     def first(self, node: cst.CSTNode, statement: Optional[int] = None) -> int:
@@ -517,17 +520,66 @@ class _Lines:
         self.spans.update(_node_lines(self.module))
 
 
-def _ast_defs(body: list[ast.stmt]) -> Iterator[Union[ast.FunctionDef, ast.AsyncFunctionDef]]:
-    """The function definitions in ``body``, nested ones included, in source order (a def
-    can only be a statement: no need to look into expressions)."""
+# (name, line of `def`, last line, (line, column) of each decorator's expression)
+DefFacts = tuple[str, int, Optional[int], tuple[tuple[int, int], ...]]
+
+
+class ParseFacts(NamedTuple):
+    """What the converter takes from CPython's parse of a text: plain tuples, so that the
+    project index (which parses every .ptl file anyway, and is pickled to worker
+    processes) can keep them, and the converter spare its own parse of the same text."""
+
+    crc: int  # zlib.crc32 of the text, UTF-8 encoded
+    length: int  # of the text, in characters (-1 when unknown)
+    firsts: tuple[int, ...]  # codegen.statement_first_lines
+    defs: tuple[DefFacts, ...]  # every def, nested ones included, in source order
+
+    def fits(self, text: str) -> bool:
+        """Whether these are the facts of ``text`` (its length and CRC are)."""
+        return self.length == len(text) and self.crc == text_crc(text)
+
+
+def text_crc(text: str) -> int:
+    # (surrogatepass: any str has a CRC, even one that could not come from a file)
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+def parse_facts(tree: ast.Module, text: Optional[str] = None) -> ParseFacts:
+    """The facts of CPython's ``tree`` of ``text`` (which gives the length and CRC)."""
+    found: list[Union[ast.FunctionDef, ast.AsyncFunctionDef]] = []
+    _ast_defs(tree.body, found)
+    defs = tuple(
+        (node.name, node.lineno, node.end_lineno, tuple((d.lineno, d.col_offset) for d in node.decorator_list))
+        for node in found
+    )
+    if text is None:
+        return ParseFacts(0, -1, statement_first_lines(tree), defs)
+    return ParseFacts(text_crc(text), len(text), statement_first_lines(tree), defs)
+
+
+_DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
+# (the statements that may hold statements)
+_COMPOUND = frozenset(
+    t for t in vars(ast).values()
+    if isinstance(t, type) and issubclass(t, ast.stmt)
+    and {"body", "handlers", "cases", "orelse", "finalbody"} & set(t._fields)
+)
+
+
+def _ast_defs(body: list[ast.stmt], found: list[Union[ast.FunctionDef, ast.AsyncFunctionDef]]) -> None:
+    """Append the function definitions in ``body``, nested ones included, in source
+    order, to ``found`` (a def can only be a statement: no need to look into expressions)."""
     for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield stmt
-        yield from _ast_defs(getattr(stmt, "body", None) or ())
+        kind = type(stmt)
+        if kind not in _COMPOUND:
+            continue
+        if kind in _DEF:
+            found.append(stmt)  # type: ignore[arg-type]
+        _ast_defs(getattr(stmt, "body", None) or (), found)
         for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-            yield from _ast_defs(part.body)
-        yield from _ast_defs(getattr(stmt, "orelse", None) or ())
-        yield from _ast_defs(getattr(stmt, "finalbody", None) or ())
+            _ast_defs(part.body, found)
+        _ast_defs(getattr(stmt, "orelse", None) or (), found)
+        _ast_defs(getattr(stmt, "finalbody", None) or (), found)
 
 
 # Literals whose first line, without parentheses, is the line their generation starts on
@@ -1335,6 +1387,7 @@ def convert_ptl(
     generation: Optional[int] = None,
     review_comment: Optional[Callable[[str], str]] = None,
     validate: bool = True,
+    parsed: Optional[ParseFacts] = None,
 ) -> PtlResult:
     """Convert the text of a ``.ptl`` module to plain Python using Jack's html helpers.
 
@@ -1345,8 +1398,11 @@ def convert_ptl(
     ``target_python`` is the version the output must run on; what the converter emits
     needs nothing newer than Python 3.8 (``--target-python 3.14`` t-strings are not
     emitted yet).  ``validate=False`` skips compiling the result, for a caller that
-    compiles what it makes of it anyway (the engine).  Raises :class:`PtlError` when the
-    file cannot be converted.
+    compiles what it makes of it anyway (the engine).  ``parsed`` is what
+    :func:`parse_facts` gives for CPython's parse of the text (the project index has it):
+    used instead of parsing again when its length and CRC are those of the text to
+    convert (after the token pre-pass), ignored otherwise.  Raises :class:`PtlError` when
+    the file cannot be converted.
     """
     directive = GENERATION_DIRECTIVE.search(source)
     if generation is None and directive:
@@ -1357,14 +1413,18 @@ def convert_ptl(
     # token pass to do: skip tokenizing (what it would report, a file that does not
     # tokenize, does not compile either, and is reported below exactly as before).
     prepass = _prepass(source) if _PREPASS_NEEDED.search(source) else _Prepass(source, {}, [])
+    if parsed is not None and not parsed.fits(prepass.text):
+        parsed = None  # facts of another text
     try:
         # CPython's parser first: libcst accepts some Python 2 forms (`except E, e:`).
-        tree = compile(prepass.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        # Facts of this very text prove that it parsed already.
+        if parsed is None:
+            parsed = parse_facts(compile(prepass.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True))
         module = cst.parse_module(prepass.text)
     except (SyntaxError, cst.ParserSyntaxError):
         prepass = _prepass(source)  # raises the tokenizer's error first, as it always did
         raise _syntax_error(prepass.text) from None
-    lines = _Lines(module, prepass.text, tree)
+    lines = _Lines(module, prepass.text, None, parsed)
     detected, line, why = _detect_generation(module, prepass, lines)
     findings: list[PtlFinding] = []
     if generation is None:

@@ -8,7 +8,7 @@ from jackmigrate import project
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = ("modules", "paths", "bindings", "classes", "entry_points", "markers", "markers_by_base",
-          "unparsed", "statement_lines")
+          "unparsed", "statement_lines", "ptl_facts")
 
 
 def _files():

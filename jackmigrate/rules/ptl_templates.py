@@ -104,6 +104,9 @@ class PtlTemplates(Rule):
         # A template that was Python 2 source was written for Quixote <= 2.x: generation 1
         # for certain (the Python 2 front end sets the flag when it converted the file).
         generation = 1 if getattr(self.ctx, "from_python2", False) else None
+        # The project index parsed the file with CPython's parser already: the converter
+        # uses the facts it kept when they are those of the text it converts.
+        facts_for = getattr(getattr(self.ctx, "index", None), "ptl_facts_for", None)
         result = convert_ptl(
             source,
             self.ctx.path,
@@ -111,6 +114,7 @@ class PtlTemplates(Rule):
             generation=generation,
             review_comment=lambda message: todo_comment(self.id, message),
             validate=False,  # the engine compiles the migrated text
+            parsed=facts_for(self.ctx.path) if facts_for is not None else None,
         )
         self.ctx.tree = result.tree
         self.ctx.layout = result.layout
