@@ -356,6 +356,7 @@ def _migrate_text(
                               module_name=module_name, is_ptl=is_ptl, source=text)
             ctx.bindings = bindings
             ctx.rule_ids = tuple(r.id for r in rules)
+            ctx.code = current_code if module is pass_input else None
             instances = [cls(ctx) for cls in layer]
             if sup and module is not pass_input:
                 spans = _all_spans(module)

@@ -246,6 +246,9 @@ class FileContext:
         # ``source`` is known to parse as Python 3 (the project index parsed these very
         # bytes with CPython's parser): a text rule need not parse it again to find out.
         self.parses_as_python3 = False
+        # The exact code of the tree the rules walk, when the engine knows it without
+        # generating it (None otherwise): a word missing from it is in no node.
+        self.code: Optional[str] = None
         # Set by a text-level rule (convert_source) that built its result as a tree whose
         # code is exactly the text it returns: the engine then does not parse it again.
         self.tree: Optional[cst.Module] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Iterable, Optional, Union
 
 import libcst as cst
 
@@ -251,6 +251,14 @@ class QuixoteImports(Rule):
             new = _RENAMES.get((self.jmodules[local], attrs[0]))
             if new is not None:
                 self.replace[id(chain[0])] = f"{local}.{new}"
+
+    def idle_methods(self) -> Iterable[str]:
+        if self.qmodules or self.jmodules:
+            return ()
+        # No name bound to a Quixote or Jack module: no attribute chain or bare use to
+        # follow (the imports themselves are handled by visit_Import/visit_ImportFrom).
+        return ("visit_Name", "visit_Attribute", "leave_Attribute", "visit_Param", "visit_Arg",
+                "visit_FunctionDef", "visit_ClassDef")
 
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self.qmodules and id(node) not in self.not_uses:

@@ -241,12 +241,17 @@ class ServerEntryPoints(PyRule):
 
     def idle_methods(self) -> Iterable[str]:
         idle = []
-        if not self.factory_modules:
+        code = self.ctx.code
+        # The factory's old name, the only name these handlers act on, is nowhere in the code.
+        no_factory = code is not None and OLD_FACTORY not in code
+        if not self.factory_modules or no_factory:
             idle += ["leave_ImportFrom", "leave_Attribute"]
             if not self.rename_local_factory:  # (factory_imports comes only from factory modules)
                 idle += ["leave_Name", "visit_FunctionDef", "visit_Param", "visit_Arg", "visit_Attribute"]
         if not self.rename_local_factory:
             idle.append("leave_FunctionDef")
+        if code is not None and "quixote" not in code and "\\" not in code:
+            idle.append("visit_SimpleString")  # (see there)
         if not self.calls_bound:
             idle.append("leave_Call")
         if not self.wsgi_app_bound:
