@@ -202,6 +202,18 @@ def test_run_command_spelled_with_an_escape_is_still_reported() -> None:
     assert any(f.bucket.value == "unsupported" and "quixote run" in f.message for f in res.findings)
 
 
+@pytest.mark.parametrize("literal", [
+    "'python -m quixote\\trun'",  # an escaped tab between the words
+    "'python -m quixote \\\n run'",  # a line continuation inside the string
+    "'python -m quix\\157te run'",  # an octal escape for a letter
+    "'python -m \\N{LATIN SMALL LETTER Q}uixote run'",
+])
+def test_run_command_with_escapes_is_reported_however_it_is_written(literal: str) -> None:
+    # (no string of the file shows the command as such: the rule must still look)
+    res = run(f"from quixote.publish import Publisher\nHELP = {literal}\n")
+    assert [f for f in res.findings if f.bucket.value == "unsupported" and "quixote run" in f.message]
+
+
 def test_project_facts_are_computed_once_per_index() -> None:
     index = build_index_from_sources({"app.py": "from quixote.publish import Publisher\n"
                                                  "def create_publisher():\n    return Publisher(None)\n"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional
 
 import libcst as cst
 
@@ -81,6 +81,10 @@ class ConfigOptions(PyRule):
         super().__init__(ctx)
         self.known: Optional[frozenset[str]] = None
         self.refused: dict[str, str] = {}
+
+    def idle_methods(self) -> Iterable[str]:
+        # Only calls of a Config or a Publisher/App are checked.
+        return () if self.ctx.may_qualify_to(CONFIGS | APPS) else ("leave_Call",)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         q = self.ctx.qualify(original_node.func)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Iterable, Union
 
 import libcst as cst
 
@@ -72,6 +72,14 @@ class PtlPlumbing(PyRule):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         return False
+
+    def idle_methods(self) -> Iterable[str]:
+        idle = []
+        if not self.ctx.may_qualify_to(REMOVED_CALLS):
+            idle.append("leave_SimpleStatementLine")
+        if not self.ctx.may_qualify_to((BUILD_PY,)):
+            idle.append("leave_Call")  # (a cmdclass entry is removed only when it is qx_build_py)
+        return idle
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> Union[cst.Import, cst.RemovalSentinel]:
         keep = [a for a in updated_node.names if dotted(a.name) not in HOOK_MODULES]  # type: ignore[arg-type]

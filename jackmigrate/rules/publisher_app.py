@@ -389,6 +389,11 @@ class PublisherToApp(PyRule):
             idle += ["leave_Name", "visit_Param", "visit_Arg", "visit_Attribute"]
         if not self.ctx.may_qualify_to((PUBLISHER,)):
             idle.append("leave_Attribute")
+        if not self.ctx.may_qualify_to(ROOTS) and not any(
+            self.table.derives(self, bases, ROOTS) for bases in self.table.bases.values()  # type: ignore[union-attr]
+        ):
+            # No Publisher/App, nor a class of this file deriving from one, to call.
+            idle.append("leave_Call")
         return idle
 
     def visit_Import(self, node: cst.Import) -> bool:

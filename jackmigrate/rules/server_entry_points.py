@@ -44,6 +44,11 @@ NEW_FACTORY = "create_app"
 _DEFAULTS = {"simple_server": ("", 80), "threaded_server": ("", 80), "wsgi_server": ("", 80),
              "scgi_server": ("localhost", 3000)}
 _QUIXOTE_RUN_CMD = re.compile(r"-m\s+quixote\s+run\b|\bquixote\s+run\s+--")
+# A string's value can hold that command only if the code shows `quixote` and `run` with
+# whitespace between, written as such or as escapes (\t, a line continuation...), unless
+# an escape that can stand for any letter (\x41, \u..., \N{...}, octal) is used somewhere.
+_RUN_CMD_WRITTEN = re.compile(r"quixote(?:\s|\\[tnrvf]|\\\r?\n|\\\r)+run")
+_MAY_SPELL_LETTERS = re.compile(r"\\[xuUN0-7]")
 
 SCGI_TODO = (
     "this served SCGI to a front-end server (e.g. Apache SCGIMount); Jack serves HTTP: point the "
@@ -250,8 +255,8 @@ class ServerEntryPoints(PyRule):
                 idle += ["leave_Name", "visit_FunctionDef", "visit_Param", "visit_Arg", "visit_Attribute"]
         if not self.rename_local_factory:
             idle.append("leave_FunctionDef")
-        if code is not None and "quixote" not in code and "\\" not in code:
-            idle.append("visit_SimpleString")  # (see there)
+        if code is not None and not _MAY_SPELL_LETTERS.search(code) and not _RUN_CMD_WRITTEN.search(code):
+            idle.append("visit_SimpleString")
         if not self.calls_bound:
             idle.append("leave_Call")
         if not self.wsgi_app_bound:

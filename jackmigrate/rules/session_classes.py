@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional
 
 import libcst as cst
 
@@ -102,6 +102,13 @@ class SessionClasses(PyRule):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.table = ClassTable.of(self, node)
+
+    def idle_methods(self) -> Iterable[str]:
+        code = self.ctx.code
+        if code is None or "forget_changes" in code:
+            return ()
+        # No forget_changes to rename: only session manager calls are left to check.
+        return ("leave_FunctionDef",) if self.ctx.may_qualify_to(MAPPING_MANAGER) else ("leave_FunctionDef", "leave_Call")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         assert self.table is not None
