@@ -554,18 +554,21 @@ def scan(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if generic:
         node.visit(visitor)
         return
+    _scan(node, visitor, visits, leaves, trivia)
 
-    def walk(n: cst.CSTNode) -> None:
-        kind = type(n).__name__
-        fn = visits.get(kind)
-        if fn is None or fn(visitor, n) is not False:
-            for child in children(n, trivia):
-                walk(child)
-        fn = leaves.get(kind)
-        if fn is not None:
-            fn(visitor, n)
 
-    walk(node)
+def _scan(node: cst.CSTNode, visitor: cst.CSTVisitor, visits: dict[str, Any], leaves: dict[str, Any],
+          trivia: bool) -> None:
+    # (a function of its own, not a closure calling itself: that would be a reference
+    # cycle keeping the visitor, and the nodes it collected, until a full collection)
+    kind = type(node).__name__
+    fn = visits.get(kind)
+    if fn is None or fn(visitor, node) is not False:
+        for child in children(node, trivia):
+            _scan(child, visitor, visits, leaves, trivia)
+    fn = leaves.get(kind)
+    if fn is not None:
+        fn(visitor, node)
 
 
 # What a value found in a node's field is: 0 not a node, 1 a node, 2 a whitespace or

@@ -161,3 +161,31 @@ def test_forward_references_in_declared_types_are_resolved_or_unknown():
     assert object in _annotation_classes(unknown) and _held_classes(unknown) is None
     assert _held_classes(typing.Union[cst.Comma, cst.MaybeSentinel]) == {cst.Comma}
     assert _annotation_classes(typing.Literal["*", ""]) == []
+
+
+def test_scan_leaves_no_reference_cycle_holding_the_visitor():
+    import gc
+    import weakref
+
+    from jackmigrate.walk import scan
+
+    class Names(cst.CSTVisitor):
+        def __init__(self):
+            self.seen = []
+
+        def visit_Name(self, node):
+            self.seen.append(node)
+
+    module = cst.parse_module("def f(a):\n    return g(a, b)\n")
+    visitor = Names()
+    scan(module, visitor)
+    assert [n.value for n in visitor.seen] == ["f", "a", "g", "a", "b"]
+    ref = weakref.ref(visitor)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del visitor
+        assert ref() is None  # freed by reference counting alone
+    finally:
+        if enabled:
+            gc.enable()
