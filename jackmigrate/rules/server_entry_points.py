@@ -19,7 +19,7 @@ from jackmigrate.rules._common import (
     uses_quixote_or_jack,
 )
 from jackmigrate.rules.base import NEEDS_REVIEW, Example
-from jackmigrate.walk import NodeSet
+from jackmigrate.walk import BatchWalker, NodeSet
 
 _HTTP_RUNS = {
     "quixote.server.simple_server.run": "simple_server",
@@ -476,13 +476,14 @@ class ServerEntryPoints(PyRule):
         return updated_node
 
     def transform_module(self, module: cst.Module) -> cst.Module:
+        # (the engine's walker: libcst's visit would rebuild every node, changed or not)
         if self.requalify and self.name_calls:
-            module = module.visit(_Requalify(self.name_calls))
+            module = BatchWalker([_Requalify(self.name_calls)]).walk(module)
             self.add_import("jack_runtime.serve")
         if not self.inplace:
             return module
         switcher = _RunImportSwitcher(self.inplace)
-        out = module.visit(switcher)
+        out = BatchWalker([switcher]).walk(module)
         for mod, local in self.inplace.items():
             if mod not in switcher.done:
                 self.remove_import(mod, "run")
@@ -624,10 +625,6 @@ class _RunImportSwitcher(cst.CSTTransformer):
         super().__init__()
         self.modules = modules
         self.done: set[str] = set()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return isinstance(node, (cst.Module, cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine,
-                                 cst.ExceptHandler, cst.Else, cst.Finally, cst.ImportFrom))
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
         if updated_node.module is None or updated_node.relative or isinstance(updated_node.names, cst.ImportStar):
