@@ -8,8 +8,11 @@ result (tests/test_py2_speed_exact.py compares everything against plain fissix):
 - ``tool()``: this thread's RefactoringTool (_Tool), built once and reset per file, which
   leaves out of the whole-tree traversal the fixers whose gate says the file's text cannot
   hold a match, and runs prechecked fixers in place of fissix's (_REPLACEMENTS);
-- the prechecked fixers: each first tests a cheap necessary condition of its pattern;
+- the prechecked fixers: each first tests a cheap necessary condition of its pattern, or
+  (_FixTupleParams, _FixUnicode) of its transform changing anything;
 - ``leaves()``, ``post_order()``, ``render()``: pytree's walks with one explicit stack;
+- ``traverse_post_order()``: RefactoringTool.traverse_by over a post-order walk, one loop;
+- ``bottom_match()``: fissix's BottomMatcher.run with its lookups hoisted;
 - _FixImportKnowingPtl, the one fixer that changes what is converted rather than how fast:
   ``import pages`` next to ``pages.ptl`` is an implicit relative import too.
 
@@ -19,9 +22,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, pairwise
 from os.path import dirname, exists, join, sep
 
 from fissix import pygram, pytree
@@ -37,9 +41,12 @@ from fissix.fixes.fix_next import FixNext
 from fissix.fixes.fix_nonzero import FixNonzero
 from fissix.fixes.fix_numliterals import FixNumliterals
 from fissix.fixes.fix_sorted import FixSorted
+from fissix.fixes.fix_tuple_params import FixTupleParams
+from fissix.fixes.fix_unicode import FixUnicode
+from fissix.pgen2 import token
 from fissix.refactor import RefactoringTool, _get_headnode_dict, get_fixers_from_package
 
-__all__ = ["leaves", "post_order", "render", "tool"]
+__all__ = ["bottom_match", "leaves", "post_order", "render", "tool", "traverse_post_order"]
 
 
 # Tree walks fissix does with a generator per tree level (str(): a call per node), done
@@ -80,6 +87,77 @@ def render(tree: pytree.Node) -> str:
     """``str(tree)``: the leaves' prefixes and values in order (a node's text is its
     children's, and its prefix its first leaf's), without a recursive call per node."""
     return "".join([leaf.prefix + str(leaf.value) for leaf in leaves(tree)])
+
+
+def traverse_post_order(heads: dict, root: pytree.Base) -> None:
+    """``RefactoringTool.traverse_by(heads, root.post_order())``, one loop: the nodes in the
+    same order, each offered to the fixers of its type (a transform may replace the node
+    just offered: the walk goes on over the lists it was walking, as the generators do)."""
+    get = heads.get
+    stack = [(root, iter(root.children))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child.type >= 256:
+                stack.append((child, iter(child.children)))
+                break
+            fixers = get(child.type)  # a leaf: its post-order is itself
+            if fixers:
+                _offer(fixers, child)
+        else:
+            stack.pop()
+            fixers = get(node.type)
+            if fixers:
+                _offer(fixers, node)
+
+
+def _offer(fixers: list, node: pytree.Base) -> None:
+    """traverse_by's loop body."""
+    for fixer in fixers:
+        results = fixer.match(node)
+        if results:
+            new = fixer.transform(node, results)
+            if new is not None:
+                node.replace(new)
+                node = new
+
+
+def bottom_match(matcher: object, leaves: list[pytree.Leaf]) -> defaultdict:
+    """``matcher.run(leaves)`` (fissix's BottomMatcher.run: the same automaton, the same
+    ``was_checked`` marks, the same matches in the same order), with its lookups hoisted."""
+    root = matcher.root  # type: ignore[attr-defined]
+    root_table = root.transition_table
+    current = root
+    results: defaultdict = defaultdict(list)
+    Leaf = pytree.Leaf
+    for node in leaves:
+        while node is not None:  # (pytree nodes have no truth value of their own)
+            node.was_checked = True
+            for child in node.children:
+                # multiple statements, recheck
+                if isinstance(child, Leaf) and child.value == ";":
+                    node.was_checked = False
+                    break
+            node_token = node.value if node.type == 1 else node.type
+            table = current.transition_table
+            if node_token in table:
+                current = table[node_token]
+                for fixer in current.fixers:
+                    results[fixer].append(node)
+            else:
+                # matching failed, reset automaton
+                current = root
+                parent = node.parent
+                if parent is not None and parent.was_checked:
+                    # the rest of the tree upwards has been checked, next leaf
+                    break
+                # recheck the rejected node once from the root
+                if node_token in root_table:
+                    current = root_table[node_token]
+                    for fixer in current.fixers:
+                        results[fixer].append(node)
+            node = node.parent
+    return results
 
 
 class _FixImportKnowingPtl(FixImport):
@@ -123,6 +201,14 @@ def _attribute(node: pytree.Base) -> str | None:
     return None
 
 
+def _is_call(node: pytree.Base, least: int) -> bool:
+    """Whether ``node`` is a trailer ``( ... )`` of at least ``least`` children."""
+    if node.type == _SYMS.trailer:
+        children = node.children
+        return len(children) >= least and _value(children[0]) == "("
+    return False
+
+
 def _has_method(classdef: pytree.Node, name: str) -> bool:
     """Whether the class body (``classdef< ... suite< ... > >``, its last child) holds
     ``funcdef< 'def' name ... >`` directly."""
@@ -136,16 +222,21 @@ def _has_method(classdef: pytree.Node, name: str) -> bool:
 
 
 class _FixSorted(FixSorted):
-    """``power< "sorted" trailer<...> any* >`` or ``power< any* ... trailer< "." "sort" > ... >``:
-    the first child is the leaf ``sorted``, or some child is the trailer ``.sort``."""
+    """``power< "sorted" trailer< "(" ... ")" > any* >`` or
+    ``power< any* trailer< "." "sort" > trailer< "(" any+ ")" > any* >``: the first child is
+    the leaf ``sorted`` followed by a call, or some child is the trailer ``.sort`` followed by
+    a call with arguments (``x.sort()`` cannot match)."""
 
     def match(self, node):  # type: ignore[override]
         children = node.children
-        if not (children and _value(children[0]) == "sorted") and not any(
-            _attribute(child) == "sort" for child in children
+        if len(children) > 1 and _value(children[0]) == "sorted" and _is_call(children[1], 2):
+            return super().match(node)
+        if any(
+            _attribute(child) == "sort" and _is_call(following, 3)
+            for child, following in pairwise(children)
         ):
-            return False
-        return super().match(node)
+            return super().match(node)
+        return False
 
 
 class _FixAsserts(FixAsserts):
@@ -215,6 +306,38 @@ class _FixNext(FixNext):
         return super().match(node) if possible else False
 
 
+class _FixTupleParams(FixTupleParams):
+    """``funcdef< 'def' any parameters< '(' args=any ')' > ... >`` (or a lambda): for a def,
+    the transform changes nothing unless ``args`` is a tuple parameter (``tfpdef``) or a list
+    holding one (``typedargslist``), so a def without one answers "no match" at once (the
+    result of a match whose transform returns None without a change: nothing happens)."""
+
+    def match(self, node):  # type: ignore[override]
+        if node.type == _SYMS.funcdef:
+            children = node.children
+            if len(children) < 3 or children[2].type != _SYMS.parameters or len(children[2].children) != 3:
+                return False
+            args = children[2].children[1]
+            if args.type != _SYMS.tfpdef and not (
+                args.type == _SYMS.typedargslist and any(arg.type == _SYMS.tfpdef for arg in args.children)
+            ):
+                return False
+        return super().match(node)
+
+
+class _FixUnicode(FixUnicode):
+    """``STRING | 'unicode' | 'unichr'``: the transform changes a string only when it has a
+    ``u`` prefix or a backslash, so any other string answers "no match" at once (as for
+    _FixTupleParams: the transform would return None without a change)."""
+
+    def match(self, node):  # type: ignore[override]
+        if node.type == token.STRING and type(node) is pytree.Leaf:
+            value = node.value
+            if "\\" not in value and value[:1] not in ("u", "U"):
+                return False
+        return super().match(node)
+
+
 # fissix's fixer -> the one this tool runs in its place.
 _REPLACEMENTS: dict[type, type] = {
     FixImport: _FixImportKnowingPtl,
@@ -225,6 +348,8 @@ _REPLACEMENTS: dict[type, type] = {
     fix_urllib.FixUrllib: _FixUrllib,
     FixNonzero: _FixNonzero,
     FixNext: _FixNext,
+    FixTupleParams: _FixTupleParams,
+    FixUnicode: _FixUnicode,
 }
 
 
@@ -268,9 +393,9 @@ class _Tool(RefactoringTool):
 
         ``source``, when given, is the text the tree was parsed from (its leaves' values are
         substrings of it): the traversal then skips the fixers that cannot match in it.  The
-        rest is fissix's code, with its tree walks done by :func:`post_order` and
-        :func:`leaves`, and the pre-order walk skipped when no fixer asks for it (it would
-        try no fixer on any node).
+        rest is fissix's code, with its tree walks done by :func:`traverse_post_order` and
+        :func:`leaves`, its bottom matcher run by :func:`bottom_match`, and the pre-order
+        walk skipped when no fixer asks for it (it would try no fixer on any node).
         """
         for fixer in chain(self.pre_order, self.post_order):
             fixer.start_tree(tree, name)
@@ -279,9 +404,9 @@ class _Tool(RefactoringTool):
             self.traverse_by(self.bmi_pre_order_heads, tree.pre_order())
         heads = self._traversal_heads(source)
         if heads:
-            self.traverse_by(heads, post_order(tree))
+            traverse_post_order(heads, tree)
 
-        match_set = self.BM.run(leaves(tree))
+        match_set = bottom_match(self.BM, leaves(tree))
         while any(match_set.values()):
             for fixer in self.BM.fixers:
                 if fixer in match_set and match_set[fixer]:
@@ -316,7 +441,7 @@ class _Tool(RefactoringTool):
                                     node.fixers_applied.append(fixer)
                                 # update the original match set for
                                 # the added code
-                                new_matches = self.BM.run(leaves(new))
+                                new_matches = bottom_match(self.BM, leaves(new))
                                 for fxr in new_matches:
                                     if fxr not in match_set:
                                         match_set[fxr] = []

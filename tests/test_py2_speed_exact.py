@@ -9,8 +9,10 @@ fixers) goes through ``to_python3`` twice: as shipped, and with fissix's Driver,
 RefactoringTool and plain tree walks swapped in where py2 looks them up (and counted, so that
 a swap that missed cannot pass unnoticed); the results (code, warnings, divisions, or the
 error) must be identical.  The other tests compare the pieces one by one: each prechecked
-fixer against fissix's on every node it could be offered, the parser's trees and errors
-against fissix's Driver, the tree walks against pytree's.
+fixer against fissix's on every node it could be offered (a "no match" where fissix's matches
+only when its transform would change nothing), the tokenizer's tokens and the parser's trees
+and errors against fissix's tokenizer and Driver, the tree walks, the traversal and the
+bottom matcher against pytree's and fissix's.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from fissix.fixes.fix_import import FixImport
 from fissix.pgen2 import driver as pgen_driver
 from fissix.pgen2.parse import ParseError
 from fissix.pgen2.tokenize import TokenError
-from fissix.refactor import RefactoringTool, _get_head_types
+from fissix.refactor import RefactoringTool, _detect_future_features, _get_head_types
 
 from jackmigrate import fissix_parser, fissix_tool, py2
 
@@ -311,9 +313,26 @@ def _trees():
         if not text.endswith("\n"):
             text += "\n"
         try:
-            yield pgen_driver.Driver(pygram.python_grammar, convert=pytree.convert).parse_string(text)
+            tree = pgen_driver.Driver(pygram.python_grammar, convert=pytree.convert).parse_string(text)
         except _PARSE_ERRORS:  # not Python 2: nothing for the fixers
             continue
+        tree.future_features = _detect_future_features(text)  # as py2 sets it
+        yield tree
+
+
+# Prechecked fixers that may also answer "no match" where the pattern matches but the
+# transform would change nothing and return None (the tool does nothing with either answer).
+_NO_OP_SKIPPERS = {"_FixTupleParams", "_FixUnicode"}
+
+
+def _transform_is_no_op(plain, tree: pytree.Base, node: pytree.Base) -> bool:
+    """Whether the plain fixer's transform, on a copy of ``node`` (of ``tree``), returns
+    None and leaves the copy as it was."""
+    plain.start_tree(tree, "tree.py")  # (the names a transform would avoid: the tree's)
+    copy = node.clone()
+    before = _signature(copy)
+    results = plain.match(copy)
+    return bool(results) and plain.transform(copy, results) is None and _signature(copy) == before
 
 
 def test_prechecked_fixers_match_exactly_what_the_originals_match() -> None:
@@ -323,7 +342,8 @@ def test_prechecked_fixers_match_exactly_what_the_originals_match() -> None:
     pairs = [(f, originals[type(f)](f.options, f.log))
              for f in tool.pre_order + tool.post_order if type(f) in originals]
     assert {type(f).__name__ for f, _ in pairs} == {
-        "_FixSorted", "_FixAsserts", "_FixImports", "_FixImports2", "_FixUrllib", "_FixNonzero", "_FixNext"}
+        "_FixSorted", "_FixAsserts", "_FixImports", "_FixImports2", "_FixUrllib", "_FixNonzero", "_FixNext",
+        "_FixTupleParams", "_FixUnicode"}
     # fissix offers a fixer only nodes of its pattern's head types (traversal and bottom
     # matcher alike): each pair is tried on every node of those types.
     by_type: dict[int, list] = {}
@@ -331,14 +351,21 @@ def test_prechecked_fixers_match_exactly_what_the_originals_match() -> None:
         for node_type in _get_head_types(plain.pattern):
             by_type.setdefault(node_type, []).append((fast, plain))
     matched = {type(f).__name__: 0 for f, _ in pairs}
+    skipped = {name: 0 for name in _NO_OP_SKIPPERS}
     for tree in _trees():
         for node in tree.pre_order():
             for fast, plain in by_type.get(node.type, ()):
                 got, want = fast.match(node), plain.match(node)
-                assert got == want, (type(fast).__name__, str(node)[:200])
-                matched[type(fast).__name__] += bool(want)
+                name = type(fast).__name__
+                if got != want and name in _NO_OP_SKIPPERS and got is False:
+                    assert _transform_is_no_op(plain, tree, node), (name, str(node)[:200])
+                    skipped[name] += 1
+                    continue
+                assert got == want, (name, str(node)[:200])
+                matched[name] += bool(want)
     # The corpus reaches each fixer's pattern, so the comparison above means something.
     assert all(count > 0 for count in matched.values()), matched
+    assert all(count > 0 for count in skipped.values()), skipped
 
 
 def test_leaves_post_order_and_render_are_fissix_walks() -> None:
@@ -378,3 +405,111 @@ def test_parser_builds_fissix_trees_and_errors(grammar) -> None:
         assert _parsed(lambda t: fissix_parser.parse_string(t, grammar), text) == plain, text[:300]
         outcomes.add(plain[0] if plain[0] == "tree" else plain[2].split(":")[0])
     assert {"tree", "bad input"} <= outcomes, outcomes
+
+
+class _Recorder:
+    """A fixer for traversal tests: records each node offered and changes the tree as
+    transforms do: each ``trailer`` replaced by a copy of itself, a leaf ``y`` inserted in
+    place after each NAME leaf ``self`` (touch_import's way: the list being walked grows)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple] = []
+
+    def match(self, node: pytree.Base) -> object:
+        self.seen.append((node.type, str(node)))
+        return getattr(node, "value", None) == "self" or node.type == pygram.python_symbols.trailer
+
+    def transform(self, node: pytree.Base, results: object) -> pytree.Base | None:
+        if node.type == pygram.python_symbols.trailer:
+            return node.clone()
+        parent = node.parent
+        parent.insert_child(parent.children.index(node) + 1, pytree.Leaf(1, "y", prefix=" "))
+        return None
+
+
+def test_traversal_and_bottom_matcher_are_fissix_s() -> None:
+    tool = fissix_tool.tool()
+    trees = list(itertools.islice(_trees(), 80))
+    assert len(trees) == 80
+    replaced = matched = 0
+    for tree in trees:
+        # The traversal: the same nodes offered in the same order, replacements included.
+        types = {node.type for node in tree.pre_order()}
+        plain_tree, fast_tree = tree.clone(), tree.clone()
+        plain, fast = _Recorder(), _Recorder()
+        tool.traverse_by({t: [plain] for t in types}, plain_tree.post_order())
+        fissix_tool.traverse_post_order({t: [fast] for t in types}, fast_tree)
+        assert fast.seen == plain.seen and _signature(fast_tree) == _signature(plain_tree)
+        replaced += sum(1 for _, text in plain.seen if text.strip() == "y")
+        # The bottom matcher: the same matches and the same was_checked marks.
+        plain_tree, fast_tree = tree.clone(), tree.clone()
+        plain_matches = tool.BM.run(list(plain_tree.leaves()))
+        fast_matches = fissix_tool.bottom_match(tool.BM, fissix_tool.leaves(fast_tree))
+        where = {id(node): i for i, node in enumerate(plain_tree.pre_order())}
+        where_fast = {id(node): i for i, node in enumerate(fast_tree.pre_order())}
+        assert {f: [where[id(n)] for n in nodes] for f, nodes in plain_matches.items()} == {
+            f: [where_fast[id(n)] for n in nodes] for f, nodes in fast_matches.items()}
+        assert [n.was_checked for n in plain_tree.pre_order()] == [n.was_checked for n in fast_tree.pre_order()]
+        matched += sum(map(len, plain_matches.values()))
+    assert replaced > 100 and matched > 100, (replaced, matched)
+
+
+# Texts for the tokenizer's corners: tabs and form feeds in indentation, strings continued
+# over lines (closed, unclosed, with backslashes), async/await as names and keywords, a bad
+# dedent, CRLF lines, stray characters, a missing final newline, operators of every kind.
+_TOKENIZER_TEXTS = [
+    "if x:\n\tif y:\n\t\tpass\n        z = 1\n",
+    "if x:\n \f  y = 1\n\f\n",
+    "if x:\n  \t  y = 1\n",
+    "s = '''a\nb''' + \"\"\"c\n\"\"\" + u'd' + ur'e' + b'f' + rb\"g\" + f'{h}'\n",
+    "s = 'abc\\\n  def'\nt = \"x\\\r\ny\"\n",
+    "s = 'unclosed\n",
+    "s = '''never closed\n",
+    "x = (1,\n",
+    "async def f():\n    await g()\n    async with a: pass\nasync = 1\nawait = 2\n",
+    "async\nasync x\ndef async(): pass\n",
+    "if x:\n    y\n  z\n",
+    "x = 1\r\ny = 2\r\n",
+    "x = $ ? !\n",
+    "x = 1",
+    "a = b ** c // d << e >> f <> g != h -> i @ j := k ~ l ` m ` ; n . o\n",
+    "x = 0777 + 0xffL + 10L + 1.5e3j + .5 + 1_000 + 0b101 + 0o17\n",
+    "def f(a, (b, c)):\n    # comment\n    return a \\\n        + b\n",
+    "\u00e9t\u00e9 = 1\nprint \u00e9t\u00e9\n",
+    "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n\n\n",
+    "",
+    # names next to strings, and what may start a number
+    "x = rb'a' + Rb\"b\" + bR'''c''' + Ur'd' + fr'e' + rf\"f\" + r + b + u + f + rb + ur + _'g'\n",
+    "s = r'unterminated\ny = u\"also\n",
+    "x = a.b + .5 + 1. + x . y\nz = \u0663 + \u00b2 + \u00e9\n",
+    "return raise from for bugs fr\n",
+]
+
+
+def _tokens(generate, text: str) -> list:
+    import io
+
+    out: list = []
+    try:
+        for tok in generate(io.StringIO(text).readline):
+            out.append(tok)
+    except Exception as exc:  # the same error after the same tokens
+        out.append((type(exc).__name__, exc.args))
+    return out
+
+
+def test_tokenizer_gives_fissix_tokens_and_errors() -> None:
+    from fissix.pgen2 import tokenize as pgen_tokenize
+
+    texts = [text for _, text, _ in _sources()] + _TOKENIZER_TEXTS
+    kinds = set()
+    for text in texts:
+        plain = _tokens(pgen_tokenize.generate_tokens, text)
+        assert _tokens(fissix_parser._generate_tokens, text) == plain, text[:300]
+        kinds.update(tok[0] for tok in plain)
+    # Every kind of token the tokenizer makes and both of its errors were met.
+    from fissix.pgen2 import token
+
+    made = {token.ENDMARKER, token.NAME, token.NUMBER, token.STRING, token.NEWLINE, token.INDENT, token.DEDENT,
+            token.OP, token.ASYNC, token.AWAIT, token.ERRORTOKEN, pgen_tokenize.COMMENT, pgen_tokenize.NL}
+    assert made | {"TokenError", "IndentationError"} <= kinds, kinds
