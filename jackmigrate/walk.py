@@ -131,24 +131,25 @@ def _held_classes(annotation: Any) -> Optional[set[type]]:
     return held
 
 
-def _field_kinds() -> dict[type, tuple[tuple[str, frozenset[str]], ...]]:
-    if _FIELD_KINDS:
-        return _FIELD_KINDS
+# Per concrete node class: the kinds that can occur anywhere below it.  Grown to a fixed
+# point from the declared field types of every class (cheap); the per-field tables, which
+# need each class's visiting order (read from its source), are made for the classes met.
+_BELOW: dict[type, set[str]] = {}
+
+
+def _below() -> dict[type, set[str]]:
+    if _BELOW:
+        return _BELOW
     classes = {s for s in _subclasses(cst.CSTNode) if not inspect.isabstract(s)}
-    holds: dict[type, list[tuple[str, Optional[set[type]]]]] = {}
-    for cls in classes:
-        declared = {f.name: f.type for f in dc_fields(cls)}
-        holds[cls] = [(name, _held_classes(declared[name])) for name in child_fields(cls)]
-    # Kinds that can occur anywhere below each class: grown to a fixed point, as node
-    # types nest recursively (an expression holds expressions).
+    holds = {cls: [_held_classes(f.type) for f in dc_fields(cls)] for cls in classes}
     below: dict[type, set[str]] = {cls: set() for cls in classes}
     grew = True
-    while grew:
+    while grew:  # (node types nest recursively: an expression holds expressions)
         grew = False
         for cls in classes:
             acc = below[cls]
             size = len(acc)
-            for _, held in holds[cls]:
+            for held in holds[cls]:
                 if held is None:
                     acc.add(_ANY)
                     continue
@@ -156,13 +157,29 @@ def _field_kinds() -> dict[type, tuple[tuple[str, frozenset[str]], ...]]:
                     acc.add(sub.__name__)
                     acc |= below.get(sub, {_ANY})
             grew = grew or len(acc) != size
-    for cls in classes:
-        _FIELD_KINDS[cls] = tuple(
-            (name, frozenset({_ANY}) if held is None
-             else frozenset({s.__name__ for s in held}.union(*(below.get(s, {_ANY}) for s in held))))
-            for name, held in holds[cls]
-        )
-    return _FIELD_KINDS
+    _BELOW.update(below)
+    return _BELOW
+
+
+def _kinds_of(cls: type) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(field, kinds of the nodes that can occur in it, the field's own value included)
+    for the fields of a node class, in visiting order."""
+    found = _FIELD_KINDS.get(cls)
+    if found is None:
+        below = _below()
+        declared = {f.name: f.type for f in dc_fields(cls)}
+        pairs = []
+        for name in child_fields(cls):
+            held = _held_classes(declared[name])
+            pairs.append((name, frozenset({_ANY}) if held is None else frozenset(
+                {s.__name__ for s in held}.union(*(below.get(s, {_ANY}) for s in held)))))
+        found = _FIELD_KINDS[cls] = tuple(pairs)
+    return found
+
+
+def _field_kinds() -> dict[type, tuple[tuple[str, frozenset[str]], ...]]:
+    """:func:`_kinds_of` for every concrete node class."""
+    return {cls: _kinds_of(cls) for cls in _below()}
 
 
 _STATEMENT_KINDS: set[str] = set()
@@ -177,37 +194,64 @@ def _statement_kinds() -> set[str]:
 
 # A walk's plan per node class: (kind, is a statement, the fields to enter).
 Plan = tuple[str, bool, tuple[str, ...]]
-# Per set of dispatched kinds (None: every kind): the plans, and the classes of values a
-# walk need not even call itself on (no field to enter and a kind nobody handles; also
-# the plain values found in fields).
-_PLAN_SETS: dict[Optional[frozenset[str]], tuple[dict[type, Plan], set[type]]] = {}
+
+
+def _plan(cls: type, handled: Optional[frozenset[str]]) -> tuple[Plan, bool]:
+    """The plan of a class for a walk dispatching on ``handled`` (None: walk everything),
+    and whether the walk need not call itself on such a node at all."""
+    if not (isinstance(cls, type) and issubclass(cls, cst.CSTNode)):
+        return ("", False, ()), False  # not a node: returned as it is
+    kind = cls.__name__
+    if handled is None or cls not in _below():
+        # (a class defined after the tables were made: every field)
+        return (kind, issubclass(cls, STATEMENT_TYPES), child_fields(cls)), False
+    names = tuple(name for name, kinds in _kinds_of(cls) if _ANY in kinds or not kinds.isdisjoint(handled))
+    return (kind, issubclass(cls, STATEMENT_TYPES), names), not names and kind not in handled
 
 
 def _plans_for(handled: Optional[frozenset[str]]) -> tuple[dict[type, Plan], set[type]]:
-    found = _PLAN_SETS.get(handled)
-    if found is not None:
-        return found
+    """Every class's plan for ``handled``, and the classes a walk need not call itself on
+    (what :class:`_Plans` works out class by class, all at once)."""
     plans: dict[type, Plan] = {}
     idle: set[type] = set(_PLAIN_VALUES)
-    for cls, fields in _field_kinds().items():
-        kind = cls.__name__
-        if handled is None:
-            names = child_fields(cls)
-        else:
-            names = tuple(name for name, kinds in fields if _ANY in kinds or not kinds.isdisjoint(handled))
-            if not names and kind not in handled:
-                idle.add(cls)
-        plans[cls] = (kind, issubclass(cls, STATEMENT_TYPES), names)
-    found = _PLAN_SETS[handled] = (plans, idle)
+    for cls in _below():
+        plans[cls], skip = _plan(cls, handled)
+        if skip:
+            idle.add(cls)
+    return plans, idle
+
+
+class _Plans:
+    """The plans of one set of dispatched kinds, made as node classes are met (a run
+    meets a fraction of libcst's classes; making them all cost a cold run ~0.1 s)."""
+
+    __slots__ = ("handled", "plans", "idle")
+
+    def __init__(self, handled: Optional[frozenset[str]]) -> None:
+        self.handled = handled
+        self.plans: dict[type, Plan] = {}
+        # Classes of values not worth a call (no field to enter and a kind nobody
+        # handles), plain values included; a class joins when first met.
+        self.idle: set[type] = set(_PLAIN_VALUES)
+
+    def plan(self, cls: type) -> Plan:
+        found = self.plans.get(cls)
+        if found is None:
+            found, skip = _plan(cls, self.handled)
+            self.plans[cls] = found
+            if skip:
+                self.idle.add(cls)
+        return found
+
+
+_PLAN_SETS: dict[Optional[frozenset[str]], _Plans] = {}
+
+
+def _plans_of(handled: Optional[frozenset[str]]) -> _Plans:
+    found = _PLAN_SETS.get(handled)
+    if found is None:
+        found = _PLAN_SETS[handled] = _Plans(handled)
     return found
-
-
-def _plan_of(cls: type) -> Plan:
-    """The plan for a class the tables do not know (one defined after they were built, or
-    a value that is not a node): every field, nothing pruned."""
-    if isinstance(cls, type) and issubclass(cls, cst.CSTNode):
-        return (cls.__name__, issubclass(cls, STATEMENT_TYPES), child_fields(cls))
-    return ("", False, ())  # not a node: returned as it is
 
 
 _LAYOUTS: dict[tuple[type, ...], tuple[list[tuple[str, list[tuple[int, str]]]], ...]] = {}
@@ -216,7 +260,11 @@ _LAYOUTS: dict[tuple[type, ...], tuple[list[tuple[str, list[tuple[int, str]]]], 
 def _methods(cls: type) -> list[tuple[bool, str, str]]:
     """The (is_leave, node kind, method name) a rule class overrides."""
     found: list[tuple[bool, str, str]] = []
-    for attr in dir(cls):
+    # Only a name some class of the rule's own defines can differ from CSTTransformer's
+    # default (dir() would list CSTTransformer's thousand defaults one by one).
+    libcst_own = set(cst.CSTTransformer.__mro__)
+    own = {name for klass in cls.__mro__ if klass not in libcst_own for name in vars(klass)}
+    for attr in sorted(own):
         if attr.startswith("visit_") and attr.count("_") == 1:
             is_leave, kind = False, attr[6:]
         elif attr.startswith("leave_") and attr.count("_") == 1:
@@ -286,10 +334,14 @@ class BatchWalker:
         # indexes of rules whose leave_* changed something (for "did not converge")
         self.changed_by: set[int] = set()
         # Chosen once the visit_Module methods ran (_drop_idle); until then every field.
-        self._plans: dict[type, Plan] = {}
-        self._idle: set[type] = set(_PLAIN_VALUES)
+        self._use(_plans_of(None))
         # Per set of rules skipping a subtree (a visit returned False): its plans.
-        self._skip_plans: dict[frozenset[int], tuple[dict[type, Plan], set[type]]] = {}
+        self._skip_plans: dict[frozenset[int], _Plans] = {}
+
+    def _use(self, plans: _Plans) -> None:
+        self._planset = plans
+        self._plans = plans.plans
+        self._idle = plans.idle
 
     def walk(self, module: cst.Module) -> cst.Module:
         if "Module" not in self.visits:
@@ -298,10 +350,10 @@ class BatchWalker:
         assert isinstance(result, cst.Module)
         return result
 
-    def _plans_for_rules(self, skipping: frozenset[int] = frozenset()) -> tuple[dict[type, Plan], set[type]]:
+    def _plans_for_rules(self, skipping: frozenset[int] = frozenset()) -> _Plans:
         """The plans for the methods dispatched now, less those of the rules skipping."""
         if not self.prune:
-            return _plans_for(None)
+            return _plans_of(None)
         if skipping:
             kinds: set[str] = set()
             for table in (self.visits, self.leaves):
@@ -317,13 +369,13 @@ class BatchWalker:
             # The hooks see every statement (the engine attaches a TODO to the innermost
             # statement holding a node a rule found from further up).
             kinds.update(_statement_kinds())
-        return _plans_for(frozenset(kinds))
+        return _plans_of(frozenset(kinds))
 
     def _walk(self, node: cst.CSTNode) -> NodeResult:
         node_cls = type(node)
         plan = self._plans.get(node_cls)
         if plan is None:
-            plan = _plan_of(node_cls)
+            plan = self._planset.plan(node_cls)
         kind, is_statement, fields = plan
         if is_statement and self.on_statement_enter is not None:
             self.on_statement_enter(node)
@@ -342,20 +394,20 @@ class BatchWalker:
                     started.append(i)
             if node_cls is cst.Module:
                 self._drop_idle()
-                fields = self._plans.get(node_cls, plan)[2]
+                fields = self._planset.plan(node_cls)[2]
         result: NodeResult = node
         if fields and (not skipping or len(skipping) < self.n_rules):
             outer = None
             if started is not None:
                 # Below, only the other rules' methods are called: fields where only
                 # the skipping rules' kinds occur need not be entered.
-                outer = self._plans, self._idle
+                outer = self._planset
                 key = frozenset(skipping)
                 narrow = self._skip_plans.get(key)
                 if narrow is None:
                     narrow = self._skip_plans[key] = self._plans_for_rules(key)
-                self._plans, self._idle = narrow
-                fields = narrow[0].get(node_cls, plan)[2]
+                self._use(narrow)
+                fields = narrow.plan(node_cls)[2]
             # The children, inline: a call less per node.
             changes: Optional[dict[str, Any]] = None
             idle = self._idle
@@ -400,7 +452,7 @@ class BatchWalker:
             if changes:
                 result = node.with_changes(**changes)
             if outer is not None:
-                self._plans, self._idle = outer
+                self._use(outer)
         if started is not None:
             for i in started:
                 del skipping[i]
@@ -442,7 +494,7 @@ class BatchWalker:
                         table[kind] = kept
                     else:
                         del table[kind]
-        self._plans, self._idle = self._plans_for_rules()
+        self._use(self._plans_for_rules())
         self._skip_plans.clear()
 
 

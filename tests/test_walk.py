@@ -189,3 +189,33 @@ def test_scan_leaves_no_reference_cycle_holding_the_visitor():
     finally:
         if enabled:
             gc.enable()
+
+
+def test_methods_found_from_the_rules_own_classes_equal_a_search_of_dir():
+    from jackmigrate import ptl, walk
+    from jackmigrate.rules import all_rules
+
+    def reference(cls):  # every name dir() lists, compared with CSTTransformer's default
+        found = []
+        for attr in dir(cls):
+            if attr.startswith(("visit_", "leave_")) and attr.count("_") == 1:
+                kind = attr[6:]
+                if isinstance(getattr(cst, kind, None), type) and (
+                        getattr(cls, attr) is not getattr(cst.CSTTransformer, attr, None)):
+                    found.append((attr.startswith("leave_"), kind, attr))
+        return found
+
+    class Shared(cst.CSTTransformer):
+        visit_Name = cst.CSTTransformer.visit_Name  # the default itself: not dispatched
+
+        def leave_Call(self, original_node, updated_node):
+            return updated_node
+
+    class Derived(Shared):
+        def visit_Attribute(self, node):
+            return None
+
+    classes = [*all_rules().values(), ptl._Converter, Shared, Derived, cst.CSTVisitor, cst.CSTTransformer]
+    for cls in classes:
+        assert walk._methods(cls) == reference(cls), cls
+    assert walk._methods(Derived) == [(True, "Call", "leave_Call"), (False, "Attribute", "visit_Attribute")]

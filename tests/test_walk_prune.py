@@ -453,3 +453,15 @@ def test_the_engine_makes_the_same_calls_and_output_with_pruning(monkeypatch):
     assert outputs == ref_outputs
     assert sum(e[0] == "walk" for e in log) > 50 and len(log) > 10000
     assert log == ref_log
+
+
+def test_plans_made_class_by_class_equal_the_plans_made_at_once():
+    from jackmigrate.walk import _Plans, _below
+
+    for handled in (None, frozenset({"Name"}), frozenset({"SimpleStatementLine", "Module"}),
+                    frozenset({"Call", "ClassDef", "FunctionDef"}), frozenset()):
+        plans, idle = _plans_for(handled)
+        lazy = _Plans(handled)
+        for cls in _below():
+            assert lazy.plan(cls) == plans[cls]
+        assert lazy.idle == idle
