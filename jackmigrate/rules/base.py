@@ -93,8 +93,15 @@ matches most files makes the engine parse them all.  A handler of a common node 
 Name, Attribute or Call) that can only act where some import binds a name should say so:
 ``idle_methods()``, asked once ``visit_Module`` ran, names the handlers the walker may
 stop calling in this module (``self.ctx.may_qualify_to(names)`` tells whether any import
-can name one of ``names``).  Facts about the whole project that are the same for every
-file belong in ``self.ctx.index.memo(key, compute)``, computed once per run.
+can name one of ``names``; ``self.ctx.code``, when not None, is the exact code of the tree
+walked, so a word missing from it is in no node).  Once no handler is left for a kind of
+node, the walker no longer enters the fields where only such nodes can occur: a Call
+handler that stays active keeps every expression walked.  ``tests/test_rule_idle.py``
+checks that the declarations change no outcome.  A rule transforming in
+``transform_module`` walks with ``jackmigrate.walk.BatchWalker([transformer])``, which
+keeps every unchanged node (libcst's ``visit`` rebuilds them all, and the engine then
+generates the code of every statement again).  Facts about the whole project that are the
+same for every file belong in ``self.ctx.index.memo(key, compute)``, computed once per run.
 
 Inline suppression ``# jackmigrate: ignore[JM001]`` (or ``ignore`` for every rule) on a
 line discards the changes and findings of that rule on nodes starting on that line; a
