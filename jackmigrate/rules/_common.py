@@ -166,6 +166,15 @@ def iter_classes(node: cst.CSTNode) -> Iterator[cst.ClassDef]:
                 yield from iter_classes(handler)
 
 
+def shared_module_level_names(rule: Rule, module: cst.Module) -> set[str]:
+    """:func:`module_level_names`, computed once for all the rules of a layer (read only)."""
+    shared = rule.ctx.shared
+    cached = shared.get("module level names")
+    if cached is None or cached[0] is not module:
+        cached = shared["module level names"] = (module, module_level_names(module))
+    return cached[1]  # type: ignore[no-any-return]
+
+
 def module_level_names(module: cst.Module) -> set[str]:
     """Names bound at the top level of a module (defs, classes, simple assignments,
     imports): used to avoid shadowing when a rule imports a new name."""

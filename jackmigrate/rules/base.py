@@ -266,6 +266,7 @@ class FileContext:
         self.rule_ids: tuple[str, ...] = ()
         # local name -> dotted name, from every import statement in the file.
         self.bindings: dict[str, str] = {}
+        self._bound: Optional[tuple[dict[str, str], frozenset[str]]] = None  # (bindings, their values)
         # (rule id, node or (line, col), bucket, message, reason)
         self.pending: list[tuple[str, _PendingNode, Bucket, str, Optional[str]]] = []
         # The top-level statement the walk is in (set by the engine), and for each node
@@ -311,7 +312,10 @@ class FileContext:
         """Whether :meth:`qualify` can give one of ``names`` in this file: some import
         binds that name or a module it is in.  False lets a rule skip the nodes it would
         qualify only to compare with ``names``."""
-        bound = set(self.bindings.values())
+        bindings = self.bindings
+        if self._bound is None or self._bound[0] is not bindings:  # (asked by every rule)
+            self._bound = (bindings, frozenset(bindings.values()))
+        bound = self._bound[1]
         for name in names:
             while name:
                 if name in bound:

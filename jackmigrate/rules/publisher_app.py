@@ -18,7 +18,7 @@ from jackmigrate.rules._common import (
     iter_classes,
     jack_equivalents,
     keep_statements,
-    module_level_names,
+    shared_module_level_names,
     pass_if_empty,
     self_attrs,
     uses_quixote_or_jack,
@@ -367,7 +367,7 @@ class PublisherToApp(PyRule):
     def visit_Module(self, node: cst.Module) -> None:
         self.table = ClassTable.of(self, node)
         self.framework = uses_quixote_or_jack(self.ctx.bindings)
-        taken = module_level_names(node)
+        taken = shared_module_level_names(self, node)
         b = self.ctx.bindings
         self.app_name = free_name(taken, b, "App", APP, "JackApp")
         for local, full in b.items():

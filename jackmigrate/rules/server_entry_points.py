@@ -14,7 +14,7 @@ from jackmigrate.rules._common import (
     call_name,
     index_memo,
     index_modules,
-    module_level_names,
+    shared_module_level_names,
     string_value,
     uses_quixote_or_jack,
 )
@@ -224,7 +224,7 @@ class ServerEntryPoints(PyRule):
 
     # ---- setup ----
     def visit_Module(self, node: cst.Module) -> None:
-        defined = module_level_names(node)
+        defined = shared_module_level_names(self, node)
         has_def = any(isinstance(s, cst.FunctionDef) and s.name.value == OLD_FACTORY for s in node.body)
         # a create_publisher in a file that imports neither Quixote nor Jack is someone else's
         self.rename_local_factory = has_def and NEW_FACTORY not in defined and uses_quixote_or_jack(
