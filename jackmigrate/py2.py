@@ -75,7 +75,9 @@ def _parses_as_python3(source: str) -> SyntaxError | None:
     try:
         ast.parse(source)
     except SyntaxError as exc:  # includes IndentationError and TabError
-        return exc
+        # Without its traceback: that holds this frame, which holds the error (a cycle
+        # keeping the callers' frames, and the trees in them, until a full collection).
+        return exc.with_traceback(None)
     except ValueError as exc:  # NUL bytes
         return SyntaxError(str(exc))
     return None

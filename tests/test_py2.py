@@ -212,3 +212,27 @@ def test_to_python3_reuses_the_check_parse_with_the_same_result():
         assert reused == fresh
         checked += 1
     assert checked >= 2
+
+
+def test_telling_python_2_apart_leaves_no_frames_to_the_cyclic_collector():
+    # The SyntaxError kept with its traceback held the frames of every caller (the
+    # engine's, with its trees) in a reference cycle until a full collection.
+    import gc
+
+    from jackmigrate.py2 import is_python2
+
+    source = 'print "hello"\n'
+    assert is_python2(source) == 1
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert is_python2(source) == 1
+        gc.collect()
+        assert not [o for o in gc.garbage if type(o).__name__ in ("frame", "traceback")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if enabled:
+            gc.enable()
